@@ -1,0 +1,17 @@
+namespace CycleTokens.Core.Accounts;
+
+/// <summary>Calendar months in the configured time zone, numbered as year*12 + month-1.</summary>
+internal sealed class MonthCalendar(TimeZoneInfo zone)
+{
+    internal int KeyOf(DateTimeOffset instant)
+    {
+        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        return (local.Year * 12) + local.Month - 1;
+    }
+
+    internal DateTimeOffset StartOf(int key)
+    {
+        var local = new DateTime(key / 12, (key % 12) + 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
+    }
+}

@@ -1,0 +1,32 @@
+namespace CycleTokens.Core.Events;
+
+/// <summary>The names of engine events (product spec section 11).</summary>
+public static class LedgerEventNames
+{
+    /// <summary>A charge or spend debited tokens.</summary>
+    public const string TokenSpent = "token-spent";
+
+    /// <summary>Tokens were credited: grant, completed purchase, refund, or a new account's first allowance.</summary>
+    public const string TokenAdded = "token-added";
+
+    /// <summary>The month turned: allowance expired and renewed.</summary>
+    public const string MonthReset = "month-reset";
+
+    /// <summary>An operator changed the tier.</summary>
+    public const string TierChanged = "tier-changed";
+
+    /// <summary>An escrow was created.</summary>
+    public const string EscrowCreated = "escrow-created";
+
+    /// <summary>An escrow paid its fab.</summary>
+    public const string EscrowReleased = "escrow-released";
+
+    /// <summary>An escrow was cancelled (by the user, on expiry or by a clear).</summary>
+    public const string EscrowCancelled = "escrow-cancelled";
+
+    /// <summary>A purchase was created.</summary>
+    public const string PurchaseInitiated = "purchase-initiated";
+
+    /// <summary>An operator cleared the account's data.</summary>
+    public const string DataCleared = "data-cleared";
+}

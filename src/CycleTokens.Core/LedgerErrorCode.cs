@@ -1,0 +1,26 @@
+namespace CycleTokens.Core;
+
+/// <summary>The kinds of expected failure the engine reports through <see cref="LedgerException"/>.</summary>
+public enum LedgerErrorCode
+{
+    /// <summary>An argument broke a rule; <see cref="LedgerException.Field"/> names it.</summary>
+    InvalidArgument,
+
+    /// <summary>The balance does not cover the amount; nothing moved.</summary>
+    InsufficientTokens,
+
+    /// <summary>No such escrow, purchase, transaction or account is visible to the caller.</summary>
+    NotFound,
+
+    /// <summary>The escrow has already been released or cancelled.</summary>
+    EscrowNotHeld,
+
+    /// <summary>An idempotency key was reused with different arguments.</summary>
+    IdempotencyKeyReused,
+
+    /// <summary>The transaction has already been refunded.</summary>
+    AlreadyRefunded,
+
+    /// <summary>The operation is not in the catalogue and the catalogue rejects unknown names.</summary>
+    UnknownOperation,
+}

@@ -1,0 +1,26 @@
+namespace CycleTokens.Core;
+
+/// <summary>How a <see cref="TokenLedger"/> opens its file and applies its rules.</summary>
+public sealed record LedgerOptions
+{
+    /// <summary>Path of the SQLite ledger file; created with its folder on first use.</summary>
+    public required string DatabasePath { get; init; }
+
+    /// <summary>Durability of commits. <see cref="SynchronousMode.Full"/> unless the operator accepts the trade-off.</summary>
+    public SynchronousMode Synchronous { get; init; } = SynchronousMode.Full;
+
+    /// <summary>How long a writer waits for another process's write lock before failing.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The time zone whose calendar months bound the allowance. UTC unless configured.</summary>
+    public TimeZoneInfo MonthTimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>A replacement price list in the <c>pricing.json</c> format, or null for the built-in one.</summary>
+    public string? PricingFile { get; init; }
+
+    /// <summary>When true an operation missing from the catalogue is rejected instead of priced at the default.</summary>
+    public bool RejectUnknownOperations { get; init; }
+
+    /// <summary>Base of card checkout links; the purchase id is appended.</summary>
+    public Uri CheckoutBaseUrl { get; init; } = new("https://checkout.cycletokens.invalid/pay/");
+}

@@ -1,0 +1,168 @@
+using System.Text.Json;
+using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Charges;
+using CycleTokens.Core.Events;
+using CycleTokens.Core.History;
+using CycleTokens.Core.Idempotency;
+using CycleTokens.Core.Pricing;
+using CycleTokens.Core.Storage;
+using CycleTokens.Core.Validation;
+
+namespace CycleTokens.Core;
+
+public sealed partial class TokenLedger
+{
+    private const string CacheLookupSql = """
+        SELECT last_ms FROM discount_cache WHERE account = $account AND operation = $operation AND params_hash = $hash
+        """;
+
+    private const string CacheUpsertSql = """
+        INSERT INTO discount_cache (account, operation, params_hash, last_ms) VALUES ($account, $operation, $hash, $now)
+        ON CONFLICT (account, operation, params_hash) DO UPDATE SET last_ms = excluded.last_ms
+        """;
+
+    /// <summary>What a charge with these arguments would cost now (same cache state), without side effects on the price.</summary>
+    /// <remarks>Reading creates the user on first use and performs a due month reset, like any touch.</remarks>
+    public Task<PriceQuote> EstimateAsync(string account, string operation, JsonElement? parameters = null, int quantity = 1, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        var op = CheckKnown(Check.OperationName(operation));
+        var paramsHash = CanonicalJson.Hash(Check.JsonObject(parameters, "params") ?? "{}");
+        Check.Amount(quantity, "quantity", 1, 1_000_000);
+        return ReadAsync(account, () => Quote(LoadUser(account)!, op, paramsHash, quantity), cancellationToken);
+    }
+
+    /// <summary>Charges a catalogue operation: debits the total and credits creator and platform in one transaction.</summary>
+    /// <exception cref="LedgerException">Invalid argument, insufficient tokens, or a key reused with other arguments.</exception>
+    public Task<ChargeResult> ChargeAsync(string account, ChargeRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Check.UserAccount(account);
+        var op = CheckKnown(Check.OperationName(request.Operation));
+        var paramsHash = CanonicalJson.Hash(Check.JsonObject(request.Params, "params") ?? "{}");
+        var quantity = (int)Check.Amount(request.Quantity, "quantity", 1, 1_000_000);
+        var creator = request.CreatorId is null ? null : Check.AccountId(request.CreatorId, "creator_id");
+        var metadata = Check.JsonObject(request.Metadata, "metadata");
+        var key = Check.IdempotencyKey(request.IdempotencyKey);
+        var fingerprint = Fingerprint.Of("charge", op, paramsHash, quantity, creator, metadata);
+
+        return WriteAsync(
+            () => account,
+            key,
+            fingerprint,
+            OutcomeJsonContext.Default.ChargeResult,
+            () =>
+            {
+                var user = EnsureUser(account);
+                var quote = Quote(user, op, paramsHash, quantity);
+                var total = quote.TotalPrice;
+                var (fromAllowance, fromPurchased) = Draw(user, total);
+                var royalty = Catalog.Tiers[user.Tier].CreatorRoyaltyPct;
+                var creatorShare = creator is null ? 0 : RoundHalfUpDiv(checked(total * royalty), 100);
+                var platformShare = total - creatorShare;
+                var creatorAccount = creator is null ? null : AccountNames.Creator(creator);
+
+                var postings = DebitUser(account, fromAllowance, fromPurchased);
+                if (creatorAccount is not null)
+                {
+                    postings.Add(new Posting(creatorAccount, Posting.Main, creatorShare));
+                }
+
+                postings.Add(new Posting(AccountNames.Platform, Posting.Main, platformShare));
+                var details = new ChargeDetails(
+                    quote.BasePrice, quote.UnitPrice, quote.Cached, quantity, quote.BatchDiscountPct,
+                    quote.PricedBy == PricedBy.Default ? "default" : "catalogue", paramsHash, creatorAccount, creatorShare, platformShare);
+                var row = _journal.Append(
+                    new TxDraft(TransactionKind.Charge.ToWireName(), TransactionType.Debit.ToWireName(), account, op, total, creatorAccount ?? AccountNames.Platform, postings)
+                    {
+                        Metadata = metadata,
+                        IdempotencyKey = key,
+                        Details = JsonSerializer.Serialize(details, OutcomeJsonContext.Default.ChargeDetails),
+                    },
+                    _nowMs,
+                    user.MonthKey);
+                _db.Command(CacheUpsertSql).With("$account", account).With("$operation", op).With("$hash", paramsHash).With("$now", _nowMs).ExecuteNonQuery();
+
+                Log.Charged(_logger, account, total, op);
+                Emit(
+                    LedgerEventNames.TokenSpent,
+                    account,
+                    ("amount", total),
+                    ("operation", op),
+                    ("transaction_id", row.Id),
+                    ("creator_id", creator),
+                    ("creator_share", creatorShare),
+                    ("platform_share", platformShare),
+                    ("balance", row.BalanceAfter));
+                return new ChargeResult(
+                    row.Id, op, quote.BasePrice, quote.UnitPrice, quote.Cached, quantity, quote.BatchDiscountPct, total,
+                    creator, creatorShare, platformShare, row.BalanceAfter, quote.PricedBy, _now, Replayed: false);
+            },
+            static r => r with { Replayed = true },
+            cancellationToken);
+    }
+
+    /// <summary>Spends a caller-given amount on a named operation (no catalogue price); the platform receives it.</summary>
+    /// <exception cref="LedgerException">Invalid argument, insufficient tokens, or a key reused with other arguments.</exception>
+    public Task<SpendResult> SpendAsync(string account, long amount, string operation, JsonElement? metadata = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        Check.Amount(amount);
+        var op = Check.OperationName(operation);
+        var meta = Check.JsonObject(metadata, "metadata");
+        var key = Check.IdempotencyKey(idempotencyKey);
+        var fingerprint = Fingerprint.Of("spend", amount, op, meta);
+
+        return WriteAsync(
+            () => account,
+            key,
+            fingerprint,
+            OutcomeJsonContext.Default.SpendResult,
+            () =>
+            {
+                var user = EnsureUser(account);
+                var (fromAllowance, fromPurchased) = Draw(user, amount);
+                var postings = DebitUser(account, fromAllowance, fromPurchased);
+                postings.Add(new Posting(AccountNames.Platform, Posting.Main, amount));
+                var row = _journal.Append(
+                    new TxDraft(TransactionKind.Spend.ToWireName(), TransactionType.Debit.ToWireName(), account, op, amount, AccountNames.Platform, postings)
+                    {
+                        Metadata = meta,
+                        IdempotencyKey = key,
+                    },
+                    _nowMs,
+                    user.MonthKey);
+                Emit(LedgerEventNames.TokenSpent, account, ("amount", amount), ("operation", op), ("transaction_id", row.Id), ("platform_share", amount), ("balance", row.BalanceAfter));
+                return new SpendResult(row.Id, op, amount, row.BalanceAfter, _now, Replayed: false);
+            },
+            static r => r with { Replayed = true },
+            cancellationToken);
+    }
+
+    private string CheckKnown(string operation)
+    {
+        if (_options.RejectUnknownOperations && !Catalog.Contains(operation))
+        {
+            throw new LedgerException(LedgerErrorCode.UnknownOperation, $"operation {Check.Shown(operation)} is not in the price catalogue", "operation");
+        }
+
+        return operation;
+    }
+
+    /// <summary>Prices a charge: cache discount on the unit price, then the batch discount on the total, rounding up.</summary>
+    private PriceQuote Quote(UserRow user, string operation, string paramsHash, int quantity)
+    {
+        var (basePrice, pricedBy) = Catalog.PriceOf(operation);
+        var last = _db.Command(CacheLookupSql).With("$account", user.Id).With("$operation", operation).With("$hash", paramsHash).ExecuteScalar();
+        var cached = last is long lastMs && _nowMs - lastMs < (long)Catalog.CacheWindow.TotalMilliseconds;
+        var unit = cached ? CeilDiv(basePrice * Catalog.CachePayPct, 100) : basePrice;
+        var batchPct = Catalog.BatchDiscountFor(quantity);
+        var total = CeilDiv(checked(unit * quantity * (100 - batchPct)), 100);
+        return new PriceQuote(operation, basePrice, unit, cached, cached ? 100 - Catalog.CachePayPct : 0, quantity, batchPct, total, pricedBy, user.Balance);
+    }
+
+    private static long CeilDiv(long numerator, long denominator) => (numerator + denominator - 1) / denominator;
+
+    /// <summary>Rounds half up (as JavaScript's Math.round on positive values), unlike Math.Round's default.</summary>
+    internal static long RoundHalfUpDiv(long numerator, long denominator) => ((2 * numerator) + denominator) / (2 * denominator);
+}

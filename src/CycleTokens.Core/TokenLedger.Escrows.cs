@@ -1,0 +1,319 @@
+using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Escrows;
+using CycleTokens.Core.Events;
+using CycleTokens.Core.History;
+using CycleTokens.Core.Idempotency;
+using CycleTokens.Core.Storage;
+using CycleTokens.Core.Validation;
+using Microsoft.Data.Sqlite;
+
+namespace CycleTokens.Core;
+
+public sealed partial class TokenLedger
+{
+    private const string EscrowColumns =
+        "id, account, amount, allowance_part, purchased_part, month_key, job_id, fab_id, status, metadata, created_ms, expires_ms, released_ms, cancelled_ms";
+
+    private const string InsertEscrowSql = """
+        INSERT INTO escrows (id, account, amount, allowance_part, purchased_part, month_key, job_id, fab_id, status, metadata, created_ms, expires_ms)
+        VALUES ($id, $account, $amount, $allowance, $purchased, $month, $job, $fab, 'held', $metadata, $now, $expires)
+        """;
+
+    private const string LoadEscrowSql = "SELECT " + EscrowColumns + " FROM escrows WHERE id = $id";
+
+    private const string ListEscrowsSql = "SELECT " + EscrowColumns + """
+         FROM escrows WHERE account = $account AND ($status IS NULL OR status = $status) ORDER BY created_ms, id
+        """;
+
+    private const string DueEscrowIdsSql = """
+        SELECT id FROM escrows WHERE account = $account AND status = 'held' AND expires_ms <= $now ORDER BY created_ms, id
+        """;
+
+    private const string HeldEscrowIdsSql = "SELECT id FROM escrows WHERE account = $account AND status = 'held' ORDER BY created_ms, id";
+
+    private const string ReleaseEscrowSql = "UPDATE escrows SET status = 'released', released_ms = $now WHERE id = $id AND status = 'held'";
+
+    private const string CancelEscrowSql = "UPDATE escrows SET status = 'cancelled', cancelled_ms = $now WHERE id = $id AND status = 'held'";
+
+    private const string HeldTotalSql = "SELECT COALESCE(SUM(amount), 0) FROM escrows WHERE account = $account AND status = 'held'";
+
+    /// <summary>Holds tokens from the user (allowance first) in a new escrow for a job at a fab.</summary>
+    /// <exception cref="LedgerException">Invalid argument, insufficient tokens, or a key reused with other arguments.</exception>
+    public Task<EscrowResult> CreateEscrowAsync(string account, EscrowRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Check.UserAccount(account);
+        Check.Amount(request.Amount);
+        var job = Check.Text(request.JobId, "job_id", 200);
+        var fab = Check.AccountId(request.FabId, "fab_id");
+        var metadata = Check.JsonObject(request.Metadata, "metadata");
+        if (request.ExpiresInHours is { } hours)
+        {
+            Check.Amount(hours, "expires_in_hours", 1, 8760);
+        }
+
+        var key = Check.IdempotencyKey(request.IdempotencyKey);
+        var fingerprint = Fingerprint.Of("escrow-create", request.Amount, job, fab, metadata, request.ExpiresInHours);
+
+        return WriteAsync(
+            () => account,
+            key,
+            fingerprint,
+            OutcomeJsonContext.Default.EscrowResult,
+            () =>
+            {
+                var user = EnsureUser(account);
+                var (fromAllowance, fromPurchased) = Draw(user, request.Amount);
+                var id = _ids.NewId("esc");
+                long? expiresMs = request.ExpiresInHours is { } h ? _nowMs + (h * 3_600_000L) : null;
+                _db.Command(InsertEscrowSql)
+                    .With("$id", id)
+                    .With("$account", account)
+                    .With("$amount", request.Amount)
+                    .With("$allowance", fromAllowance)
+                    .With("$purchased", fromPurchased)
+                    .With("$month", user.MonthKey)
+                    .With("$job", job)
+                    .With("$fab", fab)
+                    .With("$metadata", metadata)
+                    .With("$now", _nowMs)
+                    .With("$expires", expiresMs)
+                    .ExecuteNonQuery();
+                var postings = DebitUser(account, fromAllowance, fromPurchased);
+                postings.Add(new Posting(AccountNames.Escrow(id), Posting.Main, request.Amount));
+                var row = _journal.Append(
+                    new TxDraft(TransactionKind.Escrow.ToWireName(), TransactionType.EscrowHold.ToWireName(), account, null, request.Amount, AccountNames.Escrow(id), postings)
+                    {
+                        Metadata = metadata,
+                        IdempotencyKey = key,
+                        Ref = id,
+                    },
+                    _nowMs,
+                    user.MonthKey);
+                Emit(LedgerEventNames.EscrowCreated, account, ("escrow_id", id), ("amount", request.Amount), ("job_id", job), ("fab_id", fab), ("balance", row.BalanceAfter));
+                return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false);
+            },
+            static r => r with { Replayed = true },
+            cancellationToken);
+    }
+
+    /// <summary>Returns one of the user's escrows (after cancelling it if it has expired).</summary>
+    /// <exception cref="LedgerException">The escrow does not exist or belongs to another user (NotFound).</exception>
+    public Task<Escrow> GetEscrowAsync(string account, string escrowId, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        CheckId(escrowId, "escrow_id");
+        return ReadAsync(account, () => OwnEscrow(account, escrowId), cancellationToken);
+    }
+
+    /// <summary>Lists the user's escrows, oldest first, optionally of one status.</summary>
+    public Task<IReadOnlyList<Escrow>> ListEscrowsAsync(string account, EscrowStatus? status = null, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        return ReadAsync<IReadOnlyList<Escrow>>(account, () => ListEscrows(account, status), cancellationToken);
+    }
+
+    /// <summary>Releases a held escrow: the fab account is credited the amount.</summary>
+    /// <exception cref="LedgerException">Not found, not held, or a key reused with other arguments.</exception>
+    public Task<EscrowResult> ReleaseEscrowAsync(string account, string escrowId, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        CheckId(escrowId, "escrow_id");
+        var key = Check.IdempotencyKey(idempotencyKey);
+        return WriteAsync(
+            () => account,
+            key,
+            Fingerprint.Of("escrow-release", escrowId),
+            OutcomeJsonContext.Default.EscrowResult,
+            () =>
+            {
+                var user = EnsureUser(account);
+                var escrow = HeldEscrow(account, escrowId);
+                _db.Command(ReleaseEscrowSql).With("$id", escrowId).With("$now", _nowMs).ExecuteNonQuery();
+                var fab = AccountNames.Fab(escrow.FabId);
+                var row = _journal.Append(
+                    new TxDraft(
+                        TransactionKind.Escrow.ToWireName(),
+                        TransactionType.EscrowRelease.ToWireName(),
+                        account,
+                        null,
+                        escrow.Amount,
+                        fab,
+                        [new Posting(AccountNames.Escrow(escrowId), Posting.Main, -escrow.Amount), new Posting(fab, Posting.Main, escrow.Amount)])
+                    {
+                        IdempotencyKey = key,
+                        Ref = escrowId,
+                    },
+                    _nowMs,
+                    user.MonthKey);
+                Emit(LedgerEventNames.EscrowReleased, account, ("escrow_id", escrowId), ("amount", escrow.Amount), ("job_id", escrow.JobId), ("fab_id", escrow.FabId), ("transaction_id", row.Id));
+                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false);
+            },
+            static r => r with { Replayed = true },
+            cancellationToken);
+    }
+
+    /// <summary>Cancels a held escrow: the user gets the amount back into the parts it came from.</summary>
+    /// <remarks>An allowance part from a month that has ended expires instead of returning.</remarks>
+    /// <exception cref="LedgerException">Not found, not held, or a key reused with other arguments.</exception>
+    public Task<EscrowResult> CancelEscrowAsync(string account, string escrowId, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        CheckId(escrowId, "escrow_id");
+        var key = Check.IdempotencyKey(idempotencyKey);
+        return WriteAsync(
+            () => account,
+            key,
+            Fingerprint.Of("escrow-cancel", escrowId),
+            OutcomeJsonContext.Default.EscrowResult,
+            () =>
+            {
+                EnsureUser(account);
+                HeldEscrow(account, escrowId);
+                var balance = CancelEscrow(account, escrowId, "cancelled", key);
+                return new EscrowResult(LoadEscrow(escrowId)!, balance, Replayed: false);
+            },
+            static r => r with { Replayed = true },
+            cancellationToken);
+    }
+
+    private void CancelDueEscrows(string account)
+    {
+        foreach (var id in Ids(DueEscrowIdsSql, account))
+        {
+            CancelEscrow(account, id, "expired", null);
+        }
+    }
+
+    private int CancelAllHeldEscrows(string account)
+    {
+        var ids = Ids(HeldEscrowIdsSql, account);
+        foreach (var id in ids)
+        {
+            CancelEscrow(account, id, "cleared", null);
+        }
+
+        return ids.Count;
+    }
+
+    private List<string> Ids(string sql, string account)
+    {
+        var ids = new List<string>();
+        using var reader = _db.Command(sql).With("$account", account).With("$now", _nowMs).ExecuteReader();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Posts the return of a held escrow and marks it cancelled; returns the user's balance after.</summary>
+    private long CancelEscrow(string account, string escrowId, string reason, string? key)
+    {
+        var (escrow, allowancePart, purchasedPart, monthKey) = LoadEscrowParts(escrowId);
+        var user = LoadUser(account)!;
+        var expired = monthKey < user.MonthKey ? allowancePart : 0;
+        _db.Command(CancelEscrowSql).With("$id", escrowId).With("$now", _nowMs).ExecuteNonQuery();
+        var row = _journal.Append(
+            new TxDraft(
+                TransactionKind.Escrow.ToWireName(),
+                TransactionType.EscrowCancel.ToWireName(),
+                account,
+                null,
+                escrow.Amount,
+                AccountNames.Escrow(escrowId),
+                [
+                    new Posting(AccountNames.Escrow(escrowId), Posting.Main, -escrow.Amount),
+                    new Posting(account, Posting.Allowance, allowancePart - expired),
+                    new Posting(account, Posting.Purchased, purchasedPart),
+                    new Posting(AccountNames.SystemExpired, Posting.Main, expired),
+                ])
+            {
+                IdempotencyKey = key,
+                Ref = escrowId,
+                Details = $"{{\"reason\":\"{reason}\",\"returned\":{escrow.Amount - expired},\"expired\":{expired}}}",
+            },
+            _nowMs,
+            user.MonthKey);
+        Log.EscrowCancelled(_logger, escrowId, account, reason);
+        Emit(
+            LedgerEventNames.EscrowCancelled,
+            account,
+            ("escrow_id", escrowId),
+            ("amount", escrow.Amount),
+            ("returned", escrow.Amount - expired),
+            ("expired", expired),
+            ("reason", reason),
+            ("job_id", escrow.JobId),
+            ("balance", row.BalanceAfter));
+        return row.BalanceAfter;
+    }
+
+    private Escrow OwnEscrow(string account, string escrowId)
+    {
+        var escrow = LoadEscrow(escrowId);
+        return escrow is not null && escrow.Account == account
+            ? escrow
+            : throw LedgerException.NotFound("Escrow", "escrow_id", escrowId);
+    }
+
+    private Escrow HeldEscrow(string account, string escrowId)
+    {
+        var escrow = OwnEscrow(account, escrowId);
+        return escrow.Status == EscrowStatus.Held
+            ? escrow
+            : throw new LedgerException(LedgerErrorCode.EscrowNotHeld, $"Escrow {escrowId} is not held (status: {escrow.Status.ToString().ToLowerInvariant()})", "escrow_id");
+    }
+
+    private Escrow? LoadEscrow(string escrowId)
+    {
+        using var reader = _db.Command(LoadEscrowSql).With("$id", escrowId).ExecuteReader();
+        return reader.Read() ? ReadEscrow(reader) : null;
+    }
+
+    private (Escrow Escrow, long AllowancePart, long PurchasedPart, int MonthKey) LoadEscrowParts(string escrowId)
+    {
+        using var reader = _db.Command(LoadEscrowSql).With("$id", escrowId).ExecuteReader();
+        reader.Read();
+        return (ReadEscrow(reader), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5));
+    }
+
+    private List<Escrow> ListEscrows(string account, EscrowStatus? status)
+    {
+        var list = new List<Escrow>();
+        using var reader = _db.Command(ListEscrowsSql)
+            .With("$account", account)
+            .With("$status", status?.ToString().ToLowerInvariant())
+            .ExecuteReader();
+        while (reader.Read())
+        {
+            list.Add(ReadEscrow(reader));
+        }
+
+        return list;
+    }
+
+    private long HeldInEscrow(string account) => (long)_db.Command(HeldTotalSql).With("$account", account).ExecuteScalar()!;
+
+    private static Escrow ReadEscrow(SqliteDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        r.GetInt64(2),
+        r.GetString(6),
+        r.GetString(7),
+        Enum.Parse<EscrowStatus>(r.GetString(8), ignoreCase: true),
+        FromMs(r.GetInt64(10)),
+        r.GetInt64OrNull(12) is { } released ? FromMs(released) : null,
+        r.GetInt64OrNull(13) is { } cancelled ? FromMs(cancelled) : null,
+        r.GetInt64OrNull(11) is { } expires ? FromMs(expires) : null,
+        r.GetStringOrNull(9));
+
+    private static void CheckId(string? id, string field)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            throw LedgerException.Invalid(field, "must be an id returned by this server (1-64 letters, digits or '_')", Check.Shown(id));
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Events;
+using CycleTokens.Core.History;
+using CycleTokens.Core.Idempotency;
+using CycleTokens.Core.Purchases;
+using CycleTokens.Core.Storage;
+using CycleTokens.Core.Validation;
+using Microsoft.Data.Sqlite;
+
+namespace CycleTokens.Core;
+
+public sealed partial class TokenLedger
+{
+    private const long MaxPurchaseTokens = 10_000_000;
+
+    private const string PurchaseColumns = "id, account, tokens, amount_cents, method, status, checkout_url, currency, created_ms, completed_ms, tx_id";
+
+    private const string InsertPurchaseSql = """
+        INSERT INTO purchases (id, account, tokens, amount_cents, method, status, checkout_url, currency, created_ms)
+        VALUES ($id, $account, $tokens, $cents, $method, 'pending', $url, $currency, $now)
+        """;
+
+    private const string LoadPurchaseSql = "SELECT " + PurchaseColumns + " FROM purchases WHERE id = $id";
+
+    private const string CompletePurchaseSql = """
+        UPDATE purchases SET status = 'completed', completed_ms = $now, tx_id = $tx WHERE id = $id AND status = 'pending'
+        """;
+
+    /// <summary>Starts a purchase: a pending purchase with its checkout reference. Credits nothing.</summary>
+    /// <exception cref="LedgerException">Invalid tokens or method, or a key reused with other arguments.</exception>
+    public Task<PurchaseResult> CreatePurchaseAsync(string account, long tokens, string method, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        Check.Amount(tokens, "tokens", Catalog.PurchaseMinTokens, MaxPurchaseTokens);
+        if (method is null || !Catalog.Methods.Contains(method))
+        {
+            throw LedgerException.Invalid("method", "must be one of " + string.Join(", ", Catalog.Methods), Check.Shown(method));
+        }
+
+        var key = Check.IdempotencyKey(idempotencyKey);
+        return WriteAsync(
+            () => account,
+            key,
+            Fingerprint.Of("purchase", tokens, method),
+            OutcomeJsonContext.Default.PurchaseResult,
+            () =>
+            {
+                var user = EnsureUser(account);
+                var id = _ids.NewId("pur");
+                var cents = Catalog.PurchasePriceCents(tokens);
+                var isCard = method == "card";
+                _db.Command(InsertPurchaseSql)
+                    .With("$id", id)
+                    .With("$account", account)
+                    .With("$tokens", tokens)
+                    .With("$cents", cents)
+                    .With("$method", method)
+                    .With("$url", isCard ? new Uri(_options.CheckoutBaseUrl, id).ToString() : null)
+                    .With("$currency", isCard ? null : method.ToUpperInvariant())
+                    .With("$now", _nowMs)
+                    .ExecuteNonQuery();
+                var purchase = LoadPurchase(id)!;
+                Emit(LedgerEventNames.PurchaseInitiated, account, ("purchase_id", id), ("tokens", tokens), ("amount_eur", purchase.AmountEur), ("method", method));
+                return new PurchaseResult(purchase, user.Balance, Replayed: false);
+            },
+            static r => r with { Replayed = true },
+            cancellationToken);
+    }
+
+    /// <summary>Returns one of the user's purchases.</summary>
+    /// <exception cref="LedgerException">It does not exist or belongs to another user (NotFound).</exception>
+    public Task<Purchase> GetPurchaseAsync(string account, string purchaseId, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        CheckId(purchaseId, "purchase_id");
+        return ReadAsync(
+            null,
+            () => LoadPurchase(purchaseId) is { } p && p.Account == account ? p : throw LedgerException.NotFound("Purchase", "purchase_id", purchaseId),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Operator (or verified payment callback) only: completes a pending purchase, crediting its own token count
+    /// to the purchased part exactly once. Completing a completed purchase returns it with <c>Replayed</c> and credits nothing.
+    /// </summary>
+    /// <exception cref="LedgerException">No such purchase (NotFound).</exception>
+    public Task<PurchaseResult> CompletePurchaseAsync(string purchaseId, CancellationToken cancellationToken = default)
+    {
+        CheckId(purchaseId, "purchase_id");
+        return WriteAsync(
+            () =>
+            {
+                var purchase = LoadPurchase(purchaseId) ?? throw LedgerException.NotFound("Purchase", "purchase_id", purchaseId);
+                var user = EnsureUser(purchase.Account);
+                if (purchase.Status == PurchaseStatus.Completed)
+                {
+                    return new PurchaseResult(purchase, user.Balance, Replayed: true);
+                }
+
+                var row = _journal.Append(
+                    new TxDraft(
+                        TransactionKind.Purchase.ToWireName(),
+                        TransactionType.Credit.ToWireName(),
+                        purchase.Account,
+                        "purchase." + purchase.Method,
+                        purchase.Tokens,
+                        AccountNames.SystemPayments,
+                        [new Posting(AccountNames.SystemPayments, Posting.Main, -purchase.Tokens), new Posting(purchase.Account, Posting.Purchased, purchase.Tokens)])
+                    {
+                        Ref = purchaseId,
+                    },
+                    _nowMs,
+                    user.MonthKey);
+                _db.Command(CompletePurchaseSql).With("$id", purchaseId).With("$now", _nowMs).With("$tx", row.Id).ExecuteNonQuery();
+                Emit(LedgerEventNames.TokenAdded, purchase.Account, ("amount", purchase.Tokens), ("source", "purchase"), ("purchase_id", purchaseId), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
+                return new PurchaseResult(LoadPurchase(purchaseId)!, row.BalanceAfter, Replayed: false);
+            },
+            cancellationToken);
+    }
+
+    private Purchase? LoadPurchase(string purchaseId)
+    {
+        using var reader = _db.Command(LoadPurchaseSql).With("$id", purchaseId).ExecuteReader();
+        return reader.Read() ? ReadPurchase(reader) : null;
+    }
+
+    private static Purchase ReadPurchase(SqliteDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        r.GetInt64(2),
+        r.GetInt64(3),
+        r.GetString(4),
+        Enum.Parse<PurchaseStatus>(r.GetString(5), ignoreCase: true),
+        r.GetStringOrNull(6),
+        r.GetStringOrNull(7),
+        FromMs(r.GetInt64(8)),
+        r.GetInt64OrNull(9) is { } completed ? FromMs(completed) : null,
+        r.GetStringOrNull(10));
+}

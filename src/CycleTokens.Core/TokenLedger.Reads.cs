@@ -1,0 +1,213 @@
+using CycleTokens.Core.Accounts;
+using CycleTokens.Core.History;
+using CycleTokens.Core.Pricing;
+using CycleTokens.Core.Storage;
+using CycleTokens.Core.Validation;
+using Microsoft.Data.Sqlite;
+
+namespace CycleTokens.Core;
+
+public sealed partial class TokenLedger
+{
+    private const string TxColumns = "seq, id, created_ms, type, kind, operation, amount, counterparty, balance_after, metadata, ref";
+
+    // Static SQL; absent filters are NULL parameters.
+    private const string HistorySql = "SELECT " + TxColumns + """
+         FROM transactions
+        WHERE account = $account AND seq > $start AND seq < $cursor
+          AND ($type IS NULL OR type = $type)
+          AND ($kind IS NULL OR kind = $kind)
+          AND ($operation IS NULL OR operation = $operation)
+          AND ($after IS NULL OR created_ms >= $after)
+          AND ($before IS NULL OR created_ms < $before)
+          AND ($min IS NULL OR amount >= $min)
+        ORDER BY seq DESC
+        LIMIT $limit
+        """;
+
+    private const string AllTxSql = "SELECT " + TxColumns + " FROM transactions WHERE account = $account AND seq > $start ORDER BY seq";
+
+    private const string UsageSql = """
+        SELECT t.operation, COUNT(*), SUM(t.amount)
+          FROM transactions t
+         WHERE t.account = $account AND t.kind IN ('charge', 'spend') AND t.seq > $start
+           AND t.created_ms >= $since AND t.created_ms < $until
+           AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.charge_id = t.id)
+         GROUP BY t.operation
+         ORDER BY SUM(t.amount) DESC, t.operation
+        """;
+
+    private const string CachedCountSql = "SELECT COUNT(*) FROM discount_cache WHERE account = $account AND last_ms > $since";
+
+    /// <summary>The user's balance with its allowance and purchased parts, escrow holdings and month.</summary>
+    /// <remarks>Creates the user on first use and performs a due month reset or escrow expiry first.</remarks>
+    public Task<Balance> GetBalanceAsync(string account, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        return ReadAsync(account, () => ReadBalance(account), cancellationToken);
+    }
+
+    /// <summary>The catalogue's operations, optionally those whose category (or name) starts with a prefix.</summary>
+    public IReadOnlyList<CatalogOperation> ListOperations(string? category = null) =>
+        category is null
+            ? Catalog.Operations
+            : Catalog.Operations.Where(o => o.Category == category || o.Operation.StartsWith(category, StringComparison.Ordinal)).ToList();
+
+    /// <summary>A page of the user's history, newest first, after the last clear.</summary>
+    public Task<HistoryPage> GetHistoryAsync(string account, HistoryQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        Check.UserAccount(account);
+        Check.Amount(query.Limit, "limit", 1, 1000);
+        if (query.Operation is not null)
+        {
+            Check.OperationName(query.Operation);
+        }
+
+        if (query.MinAmount is { } min)
+        {
+            Check.Amount(min, "min_amount", 0, Check.MaxAmount);
+        }
+
+        var cursor = query.Cursor is null ? long.MaxValue : Cursor.DecodeSeq(query.Cursor);
+        return ReadAsync(
+            account,
+            () =>
+            {
+                var user = LoadUser(account)!;
+                var list = new List<TransactionRecord>();
+                long lastSeq = 0;
+                using (var reader = _db.Command(HistorySql)
+                    .With("$account", account)
+                    .With("$start", user.HistoryStart)
+                    .With("$cursor", cursor)
+                    .With("$type", query.Type?.ToWireName())
+                    .With("$kind", query.Kind?.ToWireName())
+                    .With("$operation", query.Operation)
+                    .With("$after", query.After?.ToUnixTimeMilliseconds())
+                    .With("$before", query.Before?.ToUnixTimeMilliseconds())
+                    .With("$min", query.MinAmount)
+                    .With("$limit", query.Limit + 1)
+                    .ExecuteReader())
+                {
+                    while (reader.Read() && list.Count < query.Limit)
+                    {
+                        lastSeq = reader.GetInt64(0);
+                        list.Add(ReadTx(reader));
+                    }
+
+                    var more = list.Count == query.Limit && reader.Read();
+                    return new HistoryPage(list, more ? Cursor.Encode(lastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Tokens used by charges and spends in [since, until), net of refunds; defaults to the current month.</summary>
+    public Task<UsageReport> GetUsageAsync(string account, DateTimeOffset? since = null, DateTimeOffset? until = null, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        if (since is { } s && until is { } u && u <= s)
+        {
+            throw LedgerException.Invalid("until", "must be after since", u.ToString("O"));
+        }
+
+        return ReadAsync(
+            account,
+            () =>
+            {
+                var user = LoadUser(account)!;
+                var from = since ?? _months.StartOf(user.MonthKey);
+                var to = until ?? _months.StartOf(user.MonthKey + 1);
+                return ReadUsage(user, from, to);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>The user's transactions since the last clear as CSV (RFC 4180, formula cells neutralised), oldest first.</summary>
+    public Task<string> ExportCsvAsync(string account, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        return ReadAsync(account, () => CsvExport.Write(AllTransactions(account)), cancellationToken);
+    }
+
+    /// <summary>Everything held about the user since the last clear.</summary>
+    public Task<AccountExport> ExportAccountAsync(string account, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        return ReadAsync(
+            account,
+            () =>
+            {
+                var cached = (long)_db.Command(CachedCountSql)
+                    .With("$account", account)
+                    .With("$since", _nowMs - (long)Catalog.CacheWindow.TotalMilliseconds)
+                    .ExecuteScalar()!;
+                return new AccountExport(ReadBalance(account), AllTransactions(account), ListEscrows(account, null), (int)cached);
+            },
+            cancellationToken);
+    }
+
+    private Balance ReadBalance(string account)
+    {
+        var user = LoadUser(account)!;
+        var start = _months.StartOf(user.MonthKey);
+        var next = _months.StartOf(user.MonthKey + 1);
+        return new Balance(
+            account,
+            user.Balance,
+            user.Allowance,
+            user.Purchased,
+            HeldInEscrow(account),
+            Catalog.Tiers[user.Tier],
+            ReadUsage(user, start, next).Used,
+            start,
+            next);
+    }
+
+    private UsageReport ReadUsage(UserRow user, DateTimeOffset since, DateTimeOffset until)
+    {
+        var rows = new List<OperationUsage>();
+        long used = 0;
+        using var reader = _db.Command(UsageSql)
+            .With("$account", user.Id)
+            .With("$start", user.HistoryStart)
+            .With("$since", since.ToUnixTimeMilliseconds())
+            .With("$until", until.ToUnixTimeMilliseconds())
+            .ExecuteReader();
+        while (reader.Read())
+        {
+            var count = reader.GetInt64(1);
+            var tokens = reader.GetInt64(2);
+            used += tokens;
+            rows.Add(new OperationUsage(reader.GetString(0), count, tokens, RoundHalfUpDiv(tokens, count)));
+        }
+
+        return new UsageReport(since, until, used, rows);
+    }
+
+    private List<TransactionRecord> AllTransactions(string account)
+    {
+        var user = LoadUser(account)!;
+        var list = new List<TransactionRecord>();
+        using var reader = _db.Command(AllTxSql).With("$account", account).With("$start", user.HistoryStart).ExecuteReader();
+        while (reader.Read())
+        {
+            list.Add(ReadTx(reader));
+        }
+
+        return list;
+    }
+
+    private static TransactionRecord ReadTx(SqliteDataReader r) => new(
+        r.GetString(1),
+        FromMs(r.GetInt64(2)),
+        WireNames.ParseType(r.GetString(3)),
+        WireNames.ParseKind(r.GetString(4)),
+        r.GetStringOrNull(5),
+        r.GetInt64(6),
+        r.GetStringOrNull(7),
+        r.GetInt64(8),
+        r.GetStringOrNull(9),
+        r.GetStringOrNull(10));
+}

@@ -1,0 +1,106 @@
+using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Events;
+using CycleTokens.Core.Ids;
+using CycleTokens.Core.Pricing;
+using CycleTokens.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CycleTokens.Core;
+
+/// <summary>
+/// The token ledger: every capability of the engine over one SQLite file that many processes may share.
+/// </summary>
+/// <remarks>
+/// Callers name an account and never pass a time: the injected <see cref="TimeProvider"/> is the clock.
+/// Every write runs in one <c>BEGIN IMMEDIATE</c> transaction; balances are updated with their postings.
+/// Expected failures throw <see cref="LedgerException"/> with a message safe to show a model; nothing is
+/// written then, except the outcome of a keyed call. Events are raised after commit on the calling thread.
+/// One instance holds one connection and serialises its callers; open one per process (or per test connection).
+/// </remarks>
+public sealed partial class TokenLedger : IDisposable
+{
+    private readonly LedgerDatabase _db;
+    private readonly Journal _journal;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TimeProvider _time;
+    private readonly IIdGenerator _ids;
+    private readonly MonthCalendar _months;
+    private readonly LedgerOptions _options;
+    private readonly ILogger _logger;
+    private readonly List<LedgerEvent> _pending = [];
+    private DateTimeOffset _now;
+    private long _nowMs;
+
+    private TokenLedger(LedgerOptions options, PriceCatalog catalog, TimeProvider time, IIdGenerator ids, ILogger logger)
+    {
+        _options = options;
+        Catalog = catalog;
+        _time = time;
+        _ids = ids;
+        _logger = logger;
+        _months = new MonthCalendar(options.MonthTimeZone);
+        _db = LedgerDatabase.Open(options);
+        _journal = new Journal(_db, ids);
+    }
+
+    /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
+    public event EventHandler<LedgerEvent>? EventRaised;
+
+    /// <summary>The price list in force.</summary>
+    public PriceCatalog Catalog { get; }
+
+    /// <summary>Opens (and creates or migrates) the ledger file.</summary>
+    /// <param name="options">File, durability and rules.</param>
+    /// <param name="time">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="ids">The id generator; random ids when null.</param>
+    /// <param name="logger">Where the engine logs; nowhere when null.</param>
+    public static TokenLedger Open(LedgerOptions options, TimeProvider? time = null, IIdGenerator? ids = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var catalog = options.PricingFile is null ? PriceCatalog.BuiltIn() : PriceCatalog.Load(options.PricingFile);
+        return new TokenLedger(options, catalog, time ?? TimeProvider.System, ids ?? RandomIdGenerator.Instance, logger ?? NullLogger.Instance);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _db.Dispose();
+        _gate.Dispose();
+    }
+
+    private void StartClock()
+    {
+        _now = _time.GetUtcNow();
+        _nowMs = _now.ToUnixTimeMilliseconds();
+    }
+
+    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private void Raise(List<LedgerEvent> events)
+    {
+        foreach (var e in events)
+        {
+            try
+            {
+                EventRaised?.Invoke(this, e);
+            }
+#pragma warning disable CA1031 // A subscriber's fault must not undo or hide a committed change.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.EventHandlerFailed(_logger, ex, e.Name);
+            }
+        }
+    }
+
+    private void Emit(string name, string account, params (string Key, object? Value)[] data) =>
+        _pending.Add(new LedgerEvent(name, account, _now, data.ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal)));
+
+    private List<LedgerEvent> TakePending()
+    {
+        var events = _pending.ToList();
+        _pending.Clear();
+        return events;
+    }
+}
