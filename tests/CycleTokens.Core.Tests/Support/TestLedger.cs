@@ -1,0 +1,72 @@
+using System.Text.Json;
+using CycleTokens.Core.Events;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CycleTokens.Core.Tests.Support;
+
+/// <summary>
+/// A real ledger on a temporary SQLite file with a fake clock and sequential ids. Dispose deletes the file.
+/// Other connections to the same file (as other processes would have) come from <see cref="OpenAnother"/>.
+/// </summary>
+internal sealed class TestLedger : IDisposable
+{
+    /// <summary>Mid-month, so tests that cross a month boundary do so on purpose.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 3, 15, 10, 0, 0, TimeSpan.Zero);
+
+    private readonly List<TokenLedger> _others = [];
+
+    public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null)
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "cycletokens-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+        Options = (options ?? new LedgerOptions { DatabasePath = "unused" }) with { DatabasePath = Path.Combine(Folder, "ledger.db") };
+        Clock = new FakeTimeProvider(start ?? Start);
+        Ledger = TokenLedger.Open(Options, Clock, new SequentialIdGenerator());
+        Ledger.EventRaised += (_, e) => Events.Add(e);
+    }
+
+    public string Folder { get; }
+
+    public LedgerOptions Options { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public TokenLedger Ledger { get; }
+
+    /// <summary>Events raised by <see cref="Ledger"/>, in order.</summary>
+    public List<LedgerEvent> Events { get; } = [];
+
+    public string DatabasePath => Options.DatabasePath;
+
+    /// <summary>Another connection to the same file with its own clock (defaults to this one's) and id space.</summary>
+    public TokenLedger OpenAnother(TimeProvider? clock = null, string idTag = "b")
+    {
+        var other = TokenLedger.Open(Options, clock ?? Clock, new SequentialIdGenerator(idTag));
+        _others.Add(other);
+        return other;
+    }
+
+    public static JsonElement Json(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    public void Dispose()
+    {
+        Ledger.Dispose();
+        foreach (var other in _others)
+        {
+            other.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind does not affect other tests.
+        }
+    }
+}
