@@ -12,6 +12,12 @@ internal sealed class MonthCalendar(TimeZoneInfo zone)
     internal DateTimeOffset StartOf(int key)
     {
         var local = new DateTime(key / 12, (key % 12) + 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(local))
+        {
+            // Midnight fell in a daylight-saving gap: the month starts at the first valid local minute.
+            local = local.AddMinutes(1);
+        }
+
         return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
     }
 }

@@ -58,9 +58,9 @@ internal static class Check
             return null;
         }
 
-        if (value.Length is 0 or > 255 || value.Any(char.IsControl))
+        if (value.Length is 0 or > 255 || value.Any(char.IsControl) || HasUnpairedSurrogate(value))
         {
-            throw LedgerException.Invalid("idempotency_key", "must be 1-255 characters with no control characters", Shown(value));
+            throw LedgerException.Invalid("idempotency_key", "must be 1-255 characters of valid Unicode with no control characters", Shown(value));
         }
 
         return value;
@@ -68,9 +68,9 @@ internal static class Check
 
     internal static string Text(string? value, string field, int maxLength)
     {
-        if (string.IsNullOrEmpty(value) || value.Length > maxLength || value.Any(char.IsControl))
+        if (string.IsNullOrEmpty(value) || value.Length > maxLength || value.Any(char.IsControl) || HasUnpairedSurrogate(value))
         {
-            throw LedgerException.Invalid(field, $"must be 1-{maxLength} characters with no control characters", Shown(value));
+            throw LedgerException.Invalid(field, $"must be 1-{maxLength} characters of valid Unicode with no control characters", Shown(value));
         }
 
         return value;
@@ -122,6 +122,24 @@ internal static class Check
         }
 
         return sb.Append('"').ToString();
+    }
+
+    /// <summary>True when the text is not valid Unicode (a lone UTF-16 surrogate cannot be stored as UTF-8).</summary>
+    internal static bool HasUnpairedSurrogate(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(value[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsOperationChar(char c) => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '.' or '-';
