@@ -15,15 +15,17 @@ public sealed partial class TokenLedger
         "id, account, amount, allowance_part, purchased_part, month_key, job_id, fab_id, status, metadata, created_ms, expires_ms, released_ms, cancelled_ms";
 
     private const string InsertEscrowSql = """
-        INSERT INTO escrows (id, account, amount, allowance_part, purchased_part, month_key, job_id, fab_id, status, metadata, created_ms, expires_ms)
-        VALUES ($id, $account, $amount, $allowance, $purchased, $month, $job, $fab, 'held', $metadata, $now, $expires)
+        INSERT INTO escrows (id, account, amount, allowance_part, purchased_part, month_key, hold_seq, job_id, fab_id, status, metadata, created_ms, expires_ms)
+        VALUES ($id, $account, $amount, $allowance, $purchased, $month, $seq, $job, $fab, 'held', $metadata, $now, $expires)
         """;
 
     private const string LoadEscrowSql = "SELECT " + EscrowColumns + " FROM escrows WHERE id = $id";
 
     private const string ListEscrowsSql = "SELECT " + EscrowColumns + """
-         FROM escrows WHERE account = $account AND ($status IS NULL OR status = $status) ORDER BY created_ms, id
+         FROM escrows WHERE account = $account AND hold_seq > $start AND ($status IS NULL OR status = $status) ORDER BY created_ms, id
         """;
+
+    private const string HoldSeqSql = "SELECT hold_seq FROM escrows WHERE id = $id";
 
     private const string DueEscrowIdsSql = """
         SELECT id FROM escrows WHERE account = $account AND status = 'held' AND expires_ms <= $now ORDER BY created_ms, id
@@ -66,19 +68,6 @@ public sealed partial class TokenLedger
                 var (fromAllowance, fromPurchased) = Draw(user, request.Amount);
                 var id = _ids.NewId("esc");
                 long? expiresMs = request.ExpiresInHours is { } h ? _nowMs + (h * 3_600_000L) : null;
-                _db.Command(InsertEscrowSql)
-                    .With("$id", id)
-                    .With("$account", account)
-                    .With("$amount", request.Amount)
-                    .With("$allowance", fromAllowance)
-                    .With("$purchased", fromPurchased)
-                    .With("$month", user.MonthKey)
-                    .With("$job", job)
-                    .With("$fab", fab)
-                    .With("$metadata", metadata)
-                    .With("$now", _nowMs)
-                    .With("$expires", expiresMs)
-                    .ExecuteNonQuery();
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(AccountNames.Escrow(id), Posting.Main, request.Amount));
                 var row = _journal.Append(
@@ -90,6 +79,20 @@ public sealed partial class TokenLedger
                     },
                     _nowMs,
                     user.MonthKey);
+                _db.Command(InsertEscrowSql)
+                    .With("$id", id)
+                    .With("$account", account)
+                    .With("$amount", request.Amount)
+                    .With("$allowance", fromAllowance)
+                    .With("$purchased", fromPurchased)
+                    .With("$month", user.MonthKey)
+                    .With("$seq", row.Seq)
+                    .With("$job", job)
+                    .With("$fab", fab)
+                    .With("$metadata", metadata)
+                    .With("$now", _nowMs)
+                    .With("$expires", expiresMs)
+                    .ExecuteNonQuery();
                 Emit(LedgerEventNames.EscrowCreated, account, ("escrow_id", id), ("amount", request.Amount), ("job_id", job), ("fab_id", fab), ("balance", row.BalanceAfter));
                 return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false);
             },
@@ -253,7 +256,7 @@ public sealed partial class TokenLedger
     private Escrow OwnEscrow(string account, string escrowId)
     {
         var escrow = LoadEscrow(escrowId);
-        return escrow is not null && escrow.Account == account
+        return escrow is not null && escrow.Account == account && HoldSeq(escrowId) > LoadUser(account)!.HistoryStart
             ? escrow
             : throw LedgerException.NotFound("Escrow", "escrow_id", escrowId);
     }
@@ -272,6 +275,8 @@ public sealed partial class TokenLedger
         return reader.Read() ? ReadEscrow(reader) : null;
     }
 
+    private long HoldSeq(string escrowId) => (long)_db.Command(HoldSeqSql).With("$id", escrowId).ExecuteScalar()!;
+
     private (Escrow Escrow, long AllowancePart, long PurchasedPart, int MonthKey) LoadEscrowParts(string escrowId)
     {
         using var reader = _db.Command(LoadEscrowSql).With("$id", escrowId).ExecuteReader();
@@ -284,6 +289,7 @@ public sealed partial class TokenLedger
         var list = new List<Escrow>();
         using var reader = _db.Command(ListEscrowsSql)
             .With("$account", account)
+            .With("$start", LoadUser(account)!.HistoryStart)
             .With("$status", status?.ToString().ToLowerInvariant())
             .ExecuteReader();
         while (reader.Read())

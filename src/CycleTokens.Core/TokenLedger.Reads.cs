@@ -90,13 +90,20 @@ public sealed partial class TokenLedger
                     .With("$limit", query.Limit + 1)
                     .ExecuteReader())
                 {
-                    while (reader.Read() && list.Count < query.Limit)
+                    var more = false;
+                    while (reader.Read())
                     {
+                        if (list.Count == query.Limit)
+                        {
+                            // The query asks for one row beyond the page: its presence means there is a next page.
+                            more = true;
+                            break;
+                        }
+
                         lastSeq = reader.GetInt64(0);
                         list.Add(ReadTx(reader));
                     }
 
-                    var more = list.Count == query.Limit && reader.Read();
                     return new HistoryPage(list, more ? Cursor.Encode(lastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null);
                 }
             },

@@ -79,17 +79,26 @@ public sealed partial class TokenLedger : IDisposable
 
     private void Raise(List<LedgerEvent> events)
     {
+        var handlers = EventRaised?.GetInvocationList();
+        if (handlers is null)
+        {
+            return;
+        }
+
         foreach (var e in events)
         {
-            try
+            foreach (var handler in handlers)
             {
-                EventRaised?.Invoke(this, e);
-            }
-#pragma warning disable CA1031 // A subscriber's fault must not undo or hide a committed change.
-            catch (Exception ex)
+                try
+                {
+                    ((EventHandler<LedgerEvent>)handler)(this, e);
+                }
+#pragma warning disable CA1031 // A subscriber's fault must not undo the committed change or starve the other subscribers.
+                catch (Exception ex)
 #pragma warning restore CA1031
-            {
-                Log.EventHandlerFailed(_logger, ex, e.Name);
+                {
+                    Log.EventHandlerFailed(_logger, ex, e.Name);
+                }
             }
         }
     }

@@ -76,6 +76,7 @@ CREATE TABLE escrows (
     allowance_part  INTEGER NOT NULL,
     purchased_part  INTEGER NOT NULL,
     month_key       INTEGER NOT NULL,
+    hold_seq        INTEGER NOT NULL,              -- seq of the hold transaction (a clear hides earlier escrows)
     job_id          TEXT    NOT NULL,
     fab_id          TEXT    NOT NULL,
     status          TEXT    NOT NULL,              -- held, released, cancelled

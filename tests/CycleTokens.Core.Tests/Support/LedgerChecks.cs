@@ -1,0 +1,72 @@
+namespace CycleTokens.Core.Tests.Support;
+
+/// <summary>Row counts of every table a write can touch, to show that a rejected call wrote nothing.</summary>
+internal readonly record struct TableCounts(
+    long Transactions,
+    long Postings,
+    long Accounts,
+    long Escrows,
+    long Purchases,
+    long DiscountCache,
+    long Idempotency,
+    long Refunds);
+
+/// <summary>Reads of the ledger file behind the engine's back: balances, counts and the double-entry invariants.</summary>
+internal static class LedgerChecks
+{
+    public static TableCounts Counts(string path) => new(
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM transactions"),
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM postings"),
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM accounts"),
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM escrows"),
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM purchases"),
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM discount_cache"),
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM idempotency"),
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM refunds"));
+
+    /// <summary>The stored balance of any account (0 when it does not exist).</summary>
+    public static long Balance(string path, string account) =>
+        RawDb.Scalar(path, "SELECT balance FROM accounts WHERE id = $id", ("$id", account));
+
+    public static bool Exists(string path, string account) =>
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM accounts WHERE id = $id", ("$id", account)) == 1;
+
+    /// <summary>Transactions of one kind belonging to a user.</summary>
+    public static long CountKind(string path, string account, string kind) =>
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM transactions WHERE account = $a AND kind = $k", ("$a", account), ("$k", kind));
+
+    /// <summary>The signed posting amount of one transaction on one account's bucket.</summary>
+    public static long Posted(string path, string transactionId, string account, string bucket) =>
+        RawDb.Scalar(
+            path,
+            "SELECT COALESCE(SUM(p.amount), 0) FROM postings p JOIN transactions t ON t.seq = p.tx_seq WHERE t.id = $id AND p.account = $a AND p.bucket = $b",
+            ("$id", transactionId),
+            ("$a", account),
+            ("$b", bucket));
+
+    /// <summary>
+    /// Each transaction's postings sum to zero, every stored balance (and user bucket) equals the sum of its
+    /// postings, every posted account exists, and no user, creator, fab or platform balance is negative.
+    /// </summary>
+    public static void AssertBalanced(string path)
+    {
+        Assert.Equal(0, RawDb.Scalar(path, "SELECT COUNT(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING SUM(amount) <> 0)"));
+        Assert.Equal(0, RawDb.Scalar(path, "SELECT COALESCE(SUM(amount), 0) FROM postings"));
+        Assert.Equal(0, RawDb.Scalar(path, """
+            SELECT COUNT(*) FROM accounts a
+             WHERE a.balance <> (SELECT COALESCE(SUM(p.amount), 0) FROM postings p WHERE p.account = a.id)
+            """));
+        Assert.Equal(0, RawDb.Scalar(path, """
+            SELECT COUNT(*) FROM accounts a
+             WHERE a.kind = 'user'
+               AND (a.allowance <> (SELECT COALESCE(SUM(p.amount), 0) FROM postings p WHERE p.account = a.id AND p.bucket = 'allowance')
+                 OR a.purchased <> (SELECT COALESCE(SUM(p.amount), 0) FROM postings p WHERE p.account = a.id AND p.bucket = 'purchased')
+                 OR a.balance <> a.allowance + a.purchased)
+            """));
+        Assert.Equal(0, RawDb.Scalar(path, "SELECT COUNT(*) FROM postings WHERE account NOT IN (SELECT id FROM accounts)"));
+        Assert.Equal(0, RawDb.Scalar(path, """
+            SELECT COUNT(*) FROM accounts
+             WHERE kind IN ('user', 'creator', 'fab', 'platform') AND (balance < 0 OR allowance < 0 OR purchased < 0)
+            """));
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Data.Sqlite;
+
+namespace CycleTokens.Core.Tests.Support;
+
+/// <summary>
+/// Direct SQL returning text or whole rows (pragmas such as <c>journal_mode</c>, <c>EXPLAIN QUERY PLAN</c>),
+/// on its own connection behind the engine's back. <see cref="RawDb"/> covers numbers and writes.
+/// </summary>
+internal static class RawRows
+{
+    /// <summary>The first column of the first row as text, or null.</summary>
+    public static string? Text(string path, string sql, params (string Name, object? Value)[] args)
+    {
+        var rows = Query(path, sql, args);
+        return rows.Count == 0 ? null : rows[0][0]?.ToString();
+    }
+
+    /// <summary>Every row, each as its column values (DBNull becomes null).</summary>
+    public static List<object?[]> Query(string path, string sql, params (string Name, object? Value)[] args)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        var rows = new List<object?[]>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+}
