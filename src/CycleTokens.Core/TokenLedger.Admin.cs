@@ -43,6 +43,7 @@ public sealed partial class TokenLedger
         var meta = Check.JsonObject(metadata, "metadata");
         var key = Check.IdempotencyKey(idempotencyKey);
         return WriteAsync(
+            account,
             () => account,
             key,
             Fingerprint.Of("grant", amount, source, meta),
@@ -85,6 +86,7 @@ public sealed partial class TokenLedger
         }
 
         return WriteAsync(
+            account,
             () =>
             {
                 var user = EnsureUser(account);
@@ -116,6 +118,7 @@ public sealed partial class TokenLedger
         var key = Check.IdempotencyKey(idempotencyKey);
         (long Seq, string Kind, string Account, int MonthKey, string Counterparty)? target = null;
         return WriteAsync(
+            null,
             () => (target = FindTx(transactionId)).Value.Account,
             key,
             Fingerprint.Of("refund", transactionId, why),
@@ -192,6 +195,7 @@ public sealed partial class TokenLedger
         }
 
         return WriteAsync(
+            account,
             () =>
             {
                 EnsureUser(account);

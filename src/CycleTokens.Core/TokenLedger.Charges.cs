@@ -47,6 +47,7 @@ public sealed partial class TokenLedger
         var fingerprint = Fingerprint.Of("charge", op, paramsHash, quantity, creator, metadata);
 
         return WriteAsync(
+            account,
             () => account,
             key,
             fingerprint,
@@ -114,6 +115,7 @@ public sealed partial class TokenLedger
         var fingerprint = Fingerprint.Of("spend", amount, op, meta);
 
         return WriteAsync(
+            account,
             () => account,
             key,
             fingerprint,

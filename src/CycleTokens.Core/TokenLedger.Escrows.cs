@@ -58,6 +58,7 @@ public sealed partial class TokenLedger
         var fingerprint = Fingerprint.Of("escrow-create", request.Amount, job, fab, metadata, request.ExpiresInHours);
 
         return WriteAsync(
+            account,
             () => account,
             key,
             fingerprint,
@@ -124,6 +125,7 @@ public sealed partial class TokenLedger
         CheckId(escrowId, "escrow_id");
         var key = Check.IdempotencyKey(idempotencyKey);
         return WriteAsync(
+            account,
             () => account,
             key,
             Fingerprint.Of("escrow-release", escrowId),
@@ -165,6 +167,7 @@ public sealed partial class TokenLedger
         CheckId(escrowId, "escrow_id");
         var key = Check.IdempotencyKey(idempotencyKey);
         return WriteAsync(
+            account,
             () => account,
             key,
             Fingerprint.Of("escrow-cancel", escrowId),

@@ -19,7 +19,14 @@ public sealed partial class TokenLedger
     /// Runs a write in one BEGIN IMMEDIATE transaction. With a key: a stored outcome is replayed (a changed
     /// fingerprint fails), and the new outcome — result or business failure — is stored with the effects.
     /// </summary>
+    /// <remarks>
+    /// A due month reset or escrow expiry of an existing user is the ledger's own work, owed whatever the call's
+    /// outcome: it is committed first, so a failing call neither undoes it nor reports a state the file does not hold
+    /// (e.g. "not held (status: cancelled)" for an escrow still held on disk). A new user is created inside the call's
+    /// transaction, so a failing first call leaves no trace.
+    /// </remarks>
     private async Task<T> WriteAsync<T>(
+        string? touch,
         Func<string> scope,
         string? key,
         string? fingerprint,
@@ -29,12 +36,15 @@ public sealed partial class TokenLedger
         CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
-        List<LedgerEvent> events;
-        T result;
+        var events = new List<LedgerEvent>();
         try
         {
             StartClock();
-            _pending.Clear();
+            if (touch is not null)
+            {
+                events.AddRange(Touch(touch, createIfMissing: false));
+            }
+
             _db.BeginWrite();
             try
             {
@@ -46,6 +56,7 @@ public sealed partial class TokenLedger
                 }
 
                 _db.SetSavepoint();
+                T result;
                 try
                 {
                     result = body();
@@ -67,6 +78,8 @@ public sealed partial class TokenLedger
                 }
 
                 _db.Commit();
+                events.AddRange(TakePending());
+                return result;
             }
             catch
             {
@@ -74,72 +87,76 @@ public sealed partial class TokenLedger
                 _pending.Clear();
                 throw;
             }
-
-            events = TakePending();
         }
         finally
         {
             _gate.Release();
+            Raise(events);
         }
-
-        Raise(events);
-        return result;
     }
 
     /// <summary>Write without a key (tier, completion, clear: idempotent by nature).</summary>
-    private Task<T> WriteAsync<T>(Func<T> body, CancellationToken cancellationToken) =>
-        WriteAsync(static () => string.Empty, null, null, null!, body, static r => r, cancellationToken);
+    private Task<T> WriteAsync<T>(string? touch, Func<T> body, CancellationToken cancellationToken) =>
+        WriteAsync(touch, static () => string.Empty, null, null, null!, body, static r => r, cancellationToken);
 
     /// <summary>
-    /// Runs a read in one snapshot. When the account needs its lazy month reset, account creation or an
-    /// escrow expiry, that write happens first in its own transaction.
+    /// Runs a read in one snapshot. When the account needs creating, its lazy month reset or an escrow expiry,
+    /// that write happens first in its own transaction.
     /// </summary>
     private async Task<T> ReadAsync<T>(string? touch, Func<T> body, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
-        List<LedgerEvent> events;
-        T result;
+        var events = new List<LedgerEvent>();
         try
         {
             StartClock();
-            _pending.Clear();
-            if (touch is not null && NeedsTouch(touch))
+            if (touch is not null)
             {
-                _db.BeginWrite();
-                try
-                {
-                    EnsureUser(touch);
-                    _db.Commit();
-                }
-                catch
-                {
-                    _db.Rollback();
-                    _pending.Clear();
-                    throw;
-                }
+                events.AddRange(Touch(touch, createIfMissing: true));
             }
 
             _db.BeginRead();
             try
             {
-                result = body();
+                var result = body();
                 _db.Commit();
+                return result;
             }
             catch
             {
                 _db.Rollback();
                 throw;
             }
-
-            events = TakePending();
         }
         finally
         {
             _gate.Release();
+            Raise(events);
+        }
+    }
+
+    /// <summary>Performs a due account creation, month reset or escrow expiry in its own transaction; returns its events.</summary>
+    private List<LedgerEvent> Touch(string account, bool createIfMissing)
+    {
+        _pending.Clear();
+        if (!NeedsTouch(account, createIfMissing))
+        {
+            return [];
         }
 
-        Raise(events);
-        return result;
+        _db.BeginWrite();
+        try
+        {
+            EnsureUser(account);
+            _db.Commit();
+            return TakePending();
+        }
+        catch
+        {
+            _db.Rollback();
+            _pending.Clear();
+            throw;
+        }
     }
 
     private bool TryReplay<T>(string account, string key, string fingerprint, JsonTypeInfo<T> outcomeType, out T? result)

@@ -39,6 +39,7 @@ public sealed partial class TokenLedger
 
         var key = Check.IdempotencyKey(idempotencyKey);
         return WriteAsync(
+            account,
             () => account,
             key,
             Fingerprint.Of("purchase", tokens, method),
@@ -55,7 +56,7 @@ public sealed partial class TokenLedger
                     .With("$tokens", tokens)
                     .With("$cents", cents)
                     .With("$method", method)
-                    .With("$url", isCard ? new Uri(_options.CheckoutBaseUrl, id).ToString() : null)
+                    .With("$url", isCard ? CheckoutUrl(id) : null)
                     .With("$currency", isCard ? null : method.ToUpperInvariant())
                     .With("$now", _nowMs)
                     .ExecuteNonQuery();
@@ -88,6 +89,7 @@ public sealed partial class TokenLedger
     {
         CheckId(purchaseId, "purchase_id");
         return WriteAsync(
+            null,
             () =>
             {
                 var purchase = LoadPurchase(purchaseId) ?? throw LedgerException.NotFound("Purchase", "purchase_id", purchaseId);
@@ -116,6 +118,13 @@ public sealed partial class TokenLedger
                 return new PurchaseResult(LoadPurchase(purchaseId)!, row.BalanceAfter, Replayed: false);
             },
             cancellationToken);
+    }
+
+    /// <summary>The configured base, then the purchase id as its own path segment.</summary>
+    private string CheckoutUrl(string purchaseId)
+    {
+        var baseUrl = _options.CheckoutBaseUrl.AbsoluteUri;
+        return (baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/") + Uri.EscapeDataString(purchaseId);
     }
 
     private Purchase? LoadPurchase(string purchaseId)

@@ -45,11 +45,15 @@ public sealed partial class TokenLedger
     }
 
     /// <summary>True when reading this user must first create it, reset its month or expire an escrow.</summary>
-    private bool NeedsTouch(string account)
+    private bool NeedsTouch(string account, bool createIfMissing)
     {
         var user = LoadUser(account);
-        return user is null
-            || _months.KeyOf(_now) > user.MonthKey
+        if (user is null)
+        {
+            return createIfMissing;
+        }
+
+        return _months.KeyOf(_now) > user.MonthKey
             || _db.Command(DueEscrowSql).With("$account", account).With("$now", _nowMs).ExecuteScalar() is not null;
     }
 

@@ -45,6 +45,9 @@ internal sealed class LedgerModel
     /// <summary><c>token-spent</c> events: successful charges and spends.</summary>
     public int Spent { get; private set; }
 
+    /// <summary>Touches by a clock still in a month the user has left (a lagging server): they must not reset.</summary>
+    public int LaggingTouches { get; private set; }
+
     public IReadOnlyDictionary<string, ModelUser> Users => _users;
 
     /// <summary>Balances of platform, creator, fab and system accounts (escrow accounts follow from <see cref="Escrows"/>).</summary>
@@ -91,6 +94,7 @@ internal sealed class LedgerModel
         ExpiredEscrows = ExpiredEscrows,
         Clears = Clears,
         Spent = Spent,
+        LaggingTouches = LaggingTouches,
     };
 
     /// <summary>What any call naming the user does first: create it, reset its month, cancel its expired escrows.</summary>
@@ -108,6 +112,10 @@ internal sealed class LedgerModel
             _users[account] = _users[account] with { MonthKey = month };
             PostAllowance(account, TierTokens(user.Tier));
             MonthResets++;
+        }
+        else if (month < user.MonthKey)
+        {
+            LaggingTouches++;
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
@@ -190,7 +198,7 @@ internal sealed class LedgerModel
         Transactions++;
         var nowMs = now.ToUnixTimeMilliseconds();
         return new ModelEscrow(
-            string.Empty, account, amount, fromAllowance, fromPurchased, user.MonthKey, fabId, nowMs,
+            string.Empty, account, user.Generation, amount, fromAllowance, fromPurchased, user.MonthKey, fabId, nowMs,
             expiresInHours is { } h ? nowMs + (h * 3_600_000L) : null, EscrowStatus.Held);
     }
 
@@ -326,7 +334,7 @@ internal sealed class LedgerModel
     private ModelEscrow HeldEscrow(string account, string escrowId)
     {
         var escrow = _escrows[escrowId];
-        if (escrow.Account != account)
+        if (escrow.Account != account || escrow.Generation != _users[account].Generation)
         {
             throw new ModelFailure(LedgerErrorCode.NotFound, $"Escrow {escrowId} not found");
         }

@@ -9,9 +9,19 @@ internal sealed record ModelUser(Tier Tier, int MonthKey, long Allowance, long P
     public long Balance => Allowance + Purchased;
 }
 
-/// <summary>An escrow as <see cref="LedgerModel"/> sees it.</summary>
+/// <summary>An escrow as <see cref="LedgerModel"/> sees it; a clear hides the escrows of earlier generations.</summary>
 internal sealed record ModelEscrow(
-    string Id, string Account, long Amount, long AllowancePart, long PurchasedPart, int MonthKey, string FabId, long CreatedMs, long? ExpiresMs, EscrowStatus Status);
+    string Id,
+    string Account,
+    int Generation,
+    long Amount,
+    long AllowancePart,
+    long PurchasedPart,
+    int MonthKey,
+    string FabId,
+    long CreatedMs,
+    long? ExpiresMs,
+    EscrowStatus Status);
 
 /// <summary>A charge or spend as <see cref="LedgerModel"/> sees it (the id is filled in from the engine's result).</summary>
 internal sealed record ModelDebit(
