@@ -47,6 +47,9 @@ public sealed partial class TokenLedger : IDisposable
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
     public event EventHandler<LedgerEvent>? EventRaised;
 
+    /// <summary>The full path of the ledger file.</summary>
+    public string DatabasePath => Path.GetFullPath(_options.DatabasePath);
+
     /// <summary>The price list in force.</summary>
     public PriceCatalog Catalog { get; }
 

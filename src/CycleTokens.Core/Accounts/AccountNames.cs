@@ -38,6 +38,10 @@ public static class AccountNames
         || id.StartsWith("system:", StringComparison.Ordinal)
         || id.StartsWith("escrow:", StringComparison.Ordinal);
 
+    /// <summary>Checks a user account id (the account-id rule, outside the reserved namespaces).</summary>
+    /// <exception cref="LedgerException">The id breaks the rule; the message names <paramref name="field"/>.</exception>
+    public static void ValidateUser(string? account, string field = "account") => Validation.Check.UserAccount(account, field);
+
     internal static AccountKind KindOf(string id) => id switch
     {
         Platform => AccountKind.Platform,

@@ -17,6 +17,10 @@ internal static class Wire
 
     public static JsonArray Array<T>(IEnumerable<T> items, Func<T, JsonNode?> map) => new(items.Select(map).ToArray());
 
+    /// <summary>A caller's string as shown in a message: shortened, control and lone surrogate characters as '?'.</summary>
+    public static string Shown(string value, int max = 64) =>
+        new((value.Length > max ? value[..max] : value).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray());
+
     public static string Text(JsonNode node) => node.ToJsonString(Options);
 
     private static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

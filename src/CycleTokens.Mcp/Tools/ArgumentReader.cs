@@ -19,7 +19,7 @@ internal static class ArgumentReader
             foreach (var (name, value) in raw)
             {
                 var spec = parameters.FirstOrDefault(p => p.Name == name)
-                    ?? throw Invalid(name, $"{Shown(name, 64)} is not an argument of {tool}");
+                    ?? throw Invalid(name, $"{Json.Wire.Shown(name)} is not an argument of {tool}");
                 if (value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
                 {
                     continue;
@@ -86,13 +86,8 @@ internal static class ArgumentReader
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
-        JsonValueKind.String => Shown(value.GetRawText(), 40),
-        _ => Shown(value.GetRawText(), 40),
+        JsonValueKind.String => Json.Wire.Shown(value.GetRawText(), 40),
+        _ => Json.Wire.Shown(value.GetRawText(), 40),
     };
 
-    private static string Shown(string text, int max)
-    {
-        var cut = text.Length > max ? text[..max] + "..." : text;
-        return new string(cut.Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray());
-    }
 }

@@ -18,7 +18,7 @@ internal static class OperatorTools
                 Text("account", AccountText, required: true),
                 Whole("amount", "Tokens to grant, 1-1000000000000.", 1, 1_000_000_000_000, required: true),
                 Text("source", "Optional label of the grant (default grant), 1-100 characters of a-z 0-9 _ . -."),
-                Json("metadata", "Optional JSON object (at most 4 KiB) stored with the transaction."),
+                Obj("metadata", "Optional JSON object (at most 4 KiB) stored with the transaction."),
                 Text("idempotency_key", "Optional retry key, 1-255 characters."),
             ],
             OutputSchemas.Grant(), ToolHints.Write,

@@ -20,7 +20,7 @@ internal sealed record ParameterSpec(string Name, ParamKind Kind, string Descrip
     public static ParameterSpec Whole(string name, string description, long min, long max, bool required = false) =>
         new(name, ParamKind.Integer, description) { Required = required, Min = min, Max = max };
 
-    public static ParameterSpec Json(string name, string description) => new(name, ParamKind.Object, description);
+    public static ParameterSpec Obj(string name, string description) => new(name, ParamKind.Object, description);
 
     public static ParameterSpec Date(string name, string description) => new(name, ParamKind.DateTime, description);
 }

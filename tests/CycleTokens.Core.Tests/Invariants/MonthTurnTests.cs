@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CycleTokens.Core.Charges;
+using CycleTokens.Core.Escrows;
 using CycleTokens.Core.Events;
 using CycleTokens.Core.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
@@ -9,13 +10,15 @@ namespace CycleTokens.Core.Tests.Invariants;
 /// <summary>
 /// Two connections to one file, each with its own clock, touch the same user at the turn of the month: the
 /// reset happens exactly once, and a clock that lags never takes the user back to the old month nor resets
-/// it a second time when it catches up.
+/// it a second time when it catches up. The user also holds an escrow, paid from March's allowance, that
+/// expires at midnight: it is cancelled exactly once, and its allowance part expires with its month.
 /// </summary>
 public sealed class MonthTurnTests
 {
     private const string User = "turner";
     private const int Rounds = 20;
     private const long Granted = 5000;
+    private const long Escrowed = 200;
     private const int OldMonth = (2026 * 12) + 2; // March 2026
     private const int NewMonth = (2026 * 12) + 3; // April 2026
 
@@ -61,7 +64,7 @@ public sealed class MonthTurnTests
         using var turn = await MonthTurn.StartAsync(0, Midnight.AddSeconds(1), Midnight.AddSeconds(-3));
 
         var beforeTurn = await turn.ChargeAsync(turn.B, "{\"n\":1}");
-        Assert.Equal(0, RawDb.Scalar(turn.Path, "SELECT COUNT(*) FROM transactions WHERE kind = 'expiry'"));
+        Assert.Equal(0, RawDb.Scalar(turn.Path, "SELECT COUNT(*) FROM transactions WHERE kind = 'expiry' OR type = 'escrow_cancel'"));
         Assert.Equal(OldMonth, RawDb.Scalar(turn.Path, "SELECT month_key FROM transactions WHERE id = $id", ("$id", beforeTurn.TransactionId)));
 
         var turned = await turn.A.GetBalanceAsync(User);
@@ -119,9 +122,12 @@ public sealed class MonthTurnTests
             await t.Ledger.GetBalanceAsync(User);
             await t.Ledger.GrantAsync(User, Granted);
             await t.Ledger.SpendAsync(User, 100 + round, "setup");
+            var hoursToMidnight = (int)(Midnight - MidMarch).TotalHours;
+            var escrow = await t.Ledger.CreateEscrowAsync(User, new EscrowRequest(Escrowed, "job-at-midnight", "fab_1") { ExpiresInHours = hoursToMidnight });
+            Assert.Equal(Midnight, escrow.Escrow.ExpiresAt);
             var turn = new MonthTurn(t, new FakeTimeProvider(clockA), new FakeTimeProvider(clockB))
             {
-                _allowanceBeforeTurn = 900 - round,
+                _allowanceBeforeTurn = 1000 - (100 + round) - Escrowed,
                 _setupSeq = RawDb.Scalar(t.DatabasePath, "SELECT MAX(seq) FROM transactions"),
             };
             return turn;
@@ -168,6 +174,9 @@ public sealed class MonthTurnTests
             Assert.Equal(1, Count("kind = 'expiry' AND month_key = $new"));
             Assert.Equal(1, Count("kind = 'expiry'"));
             Assert.Equal(1, _events.Count(e => e.Name == LedgerEventNames.MonthReset));
+            Assert.Equal(1, _events.Count(e => e.Name == LedgerEventNames.EscrowCancelled));
+            Assert.Equal(1, Count("type = 'escrow_cancel'"));
+            Assert.Equal("cancelled", RawRows.Text(Path, "SELECT status FROM escrows"));
             Assert.Equal(NewMonth, RawDb.Scalar(Path, "SELECT month_key FROM accounts WHERE id = $u", ("$u", User)));
 
             // Only a clock past midnight can turn the month.
@@ -192,6 +201,9 @@ public sealed class MonthTurnTests
             var newCharged = Sum("kind = 'charge' AND month_key = $new");
             Assert.Equal(_charges.Sum(), oldCharged + newCharged);
             Assert.Equal(_allowanceBeforeTurn - oldCharged, Sum("kind = 'expiry'"));
+            // The escrow expired at midnight, after the reset: its March allowance part expires, nothing returns.
+            Assert.Equal(_allowanceBeforeTurn - oldCharged + Escrowed, RawDb.Scalar(Path, "SELECT balance FROM accounts WHERE id = 'system:expired'"));
+            Assert.Equal(0, RawDb.Scalar(Path, "SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE kind = 'escrow'"));
 
             var balance = await A.GetBalanceAsync(User);
             Assert.Equal(1000 - newCharged, balance.Allowance);

@@ -245,6 +245,75 @@ public sealed class RaceTests
         await AssertCleanAsync(t, expectedTransactions: 1);
     }
 
+    [Fact]
+    public async Task RefundAndPurchaseCompletion_FromFourConnectionsAtOnce_TakeEffectOnce()
+    {
+        using var t = new TestLedger();
+        var connections = Open(t);
+        for (var round = 0; round < 10; round++)
+        {
+            var charge = await t.Ledger.ChargeAsync(User, new ChargeRequest("ai.design_review") { Params = TestLedger.Json($"{{\"round\":{round}}}"), CreatorId = "bob" });
+            var refunds = await Race.RunAsync(connections, async (ledger, _) =>
+            {
+                try
+                {
+                    return (await ledger.RefundAsync(charge.TransactionId, "race")).Refunded;
+                }
+                catch (LedgerException ex) when (ex.Code == LedgerErrorCode.AlreadyRefunded)
+                {
+                    return -1;
+                }
+            });
+            Assert.Equal(15, Assert.Single(refunds, r => r >= 0));
+
+            var purchase = await t.Ledger.CreatePurchaseAsync(User, 1000, "card");
+            var completions = await Race.RunAsync(connections, (ledger, _) => ledger.CompletePurchaseAsync(purchase.Purchase.Id));
+            Assert.Single(completions, c => !c.Replayed);
+            Assert.All(completions, c => Assert.Equal(Purchases.PurchaseStatus.Completed, c.Purchase.Status));
+        }
+
+        var balance = await t.Ledger.GetBalanceAsync(User);
+        Assert.Equal(1000, balance.Allowance);
+        Assert.Equal(10 * 1000, balance.Purchased);
+        Assert.Equal(0, RawDb.Scalar(t.DatabasePath, "SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE id IN ('platform', 'creator:bob')"));
+        Assert.Equal(10, RawDb.Scalar(t.DatabasePath, "SELECT COUNT(*) FROM transactions WHERE kind = 'refund'"));
+        Assert.Equal(10, RawDb.Scalar(t.DatabasePath, "SELECT COUNT(*) FROM transactions WHERE kind = 'purchase'"));
+        await AssertCleanAsync(t, expectedTransactions: 1 + (3 * 10));
+    }
+
+    [Fact]
+    public async Task Open_FromFourThreadsOnANewFile_MigratesOnceAndServesEveryConnection()
+    {
+        using var t = new TestLedger();
+        for (var round = 0; round < 10; round++)
+        {
+            var options = t.Options with { DatabasePath = System.IO.Path.Combine(t.Folder, $"fresh-{round}.db") };
+            var opened = await Race.RunAsync(
+                Enumerable.Range(0, Connections).Select(_ => t.Ledger).ToArray(),
+                (_, worker) => Task.FromResult(TokenLedger.Open(options, t.Clock, new SequentialIdGenerator($"o{worker}"))));
+            try
+            {
+                var charges = await Race.RunAsync(opened, (ledger, worker) =>
+                    ledger.ChargeAsync(User, new ChargeRequest("model.export.step") { Params = TestLedger.Json($"{{\"worker\":{worker}}}") }));
+                Assert.Equal(
+                    [960, 970, 980, 990],
+                    charges.Select(c => c.BalanceAfter).Order());
+                Assert.Equal("1", RawRows.Text(options.DatabasePath, "PRAGMA user_version"));
+                Assert.Equal("wal", RawRows.Text(options.DatabasePath, "PRAGMA journal_mode"));
+                var report = await opened[0].VerifyAsync();
+                Assert.True(report.Ok, string.Join("\n", report.Problems));
+                Assert.Equal(5, report.Transactions);
+            }
+            finally
+            {
+                foreach (var ledger in opened)
+                {
+                    ledger.Dispose();
+                }
+            }
+        }
+    }
+
     private static TokenLedger[] Open(TestLedger t) =>
         Enumerable.Range(0, Connections).Select(i => t.OpenAnother(idTag: $"c{i}")).ToArray();
 

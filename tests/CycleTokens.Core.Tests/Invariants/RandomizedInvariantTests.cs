@@ -65,6 +65,7 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
     private TokenLedger[] _ledgers = null!;
     private FakeTimeProvider[] _clocks = null!;
     private int _current;
+    private int _midnightSteps;
     private JournalProbe _probe = null!;
     private LedgerException? _lastFailure;
     private string _focus = UserIds[0];
@@ -106,7 +107,7 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
         var options = new LedgerOptions { DatabasePath = "unused", Synchronous = SynchronousMode.Normal };
         using var t = new TestLedger(options);
         _t = t;
-        // A second connection, as a second server process would hold, whose clock lags by up to ten seconds.
+        // A second connection, as a second server process would hold, whose clock lags by up to thirty seconds.
         var lagging = new FakeTimeProvider(t.Clock.GetUtcNow());
         _clocks = [t.Clock, lagging];
         _ledgers = [t.Ledger, t.OpenAnother(lagging, "b")];
@@ -151,14 +152,20 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
     {
         var clock = _clocks[0];
         var roll = _random.Next(100);
-        if (roll < 1)
+        if (_midnightSteps > 0)
         {
-            // Land just before the next month starts, so the next steps cross midnight of the 1st.
+            // Around midnight of the 1st: seconds apart, so the lagging clock still sees the old month at times.
+            _midnightSteps--;
+            clock.Advance(TimeSpan.FromSeconds(_random.Next(0, 4)));
+        }
+        else if (roll < 2)
+        {
             var next = LedgerModel.MonthStart(LedgerModel.MonthKey(clock.GetUtcNow()) + 1);
-            var target = next.AddSeconds(-_random.Next(1, 5));
+            var target = next.AddSeconds(-_random.Next(1, 6));
             if (target > clock.GetUtcNow())
             {
                 clock.SetUtcNow(target);
+                _midnightSteps = _random.Next(5, 15);
             }
         }
         else
@@ -171,8 +178,8 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
             });
         }
 
-        // The other clock follows a few seconds behind (never going back), so it sometimes still sees the old month.
-        var lagging = clock.GetUtcNow().AddSeconds(-_random.Next(0, 11));
+        // The other connection's clock follows up to thirty seconds behind (never going back).
+        var lagging = clock.GetUtcNow().AddSeconds(-_random.Next(0, 31));
         if (lagging > _clocks[1].GetUtcNow())
         {
             _clocks[1].SetUtcNow(lagging);
@@ -530,7 +537,7 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
 
     /// <summary>
     /// Runs one call on the model (a clone) and on the engine; both must succeed or fail alike. The lazy work a
-    /// call owes its user (creation, month reset, escrow expiry) is committed first, whatever the call's outcome.
+    /// call owes an existing user (month reset, escrow expiry) is committed first, whatever the call's outcome.
     /// </summary>
     private async Task<bool> ApplyAsync<TExpected, TResult>(
         string? touch,
@@ -540,7 +547,7 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
     {
         if (touch is not null)
         {
-            _model.Touch(touch, Now);
+            _model.TouchExisting(touch, Now);
         }
 
         var draft = _model.Clone();
@@ -692,7 +699,7 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
         var index = _random.Next(_ledgers.Length);
         if (touch is not null)
         {
-            _model.Touch(touch, _clocks[index].GetUtcNow());
+            _model.TouchExisting(touch, _clocks[index].GetUtcNow());
         }
 
         return _ledgers[index];

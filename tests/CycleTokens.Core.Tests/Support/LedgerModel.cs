@@ -97,6 +97,18 @@ internal sealed class LedgerModel
         LaggingTouches = LaggingTouches,
     };
 
+    /// <summary>
+    /// The lazy work a write owes an existing user before the call itself (month reset, escrow expiry); it stands
+    /// even when the call then fails. A user that does not exist yet is created inside the call instead.
+    /// </summary>
+    public void TouchExisting(string account, DateTimeOffset now)
+    {
+        if (_users.ContainsKey(account))
+        {
+            Touch(account, now);
+        }
+    }
+
     /// <summary>What any call naming the user does first: create it, reset its month, cancel its expired escrows.</summary>
     public ModelUser Touch(string account, DateTimeOffset now)
     {

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using CycleTokens.Core;
+using CycleTokens.Mcp.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+namespace CycleTokens.Mcp.Cli;
+
+/// <summary><c>cycletokens serve</c> (also the default): the stdio MCP server.</summary>
+internal static class ServeCommand
+{
+    public static readonly Option<string?> Db = new("--db") { Description = "The ledger file (default: ledger.db under the user's data directory; env CYCLETOKENS_DB)." };
+    public static readonly Option<string?> Account = new("--account") { Description = "The user account this agent session bills (default: local; env CYCLETOKENS_ACCOUNT)." };
+    public static readonly Option<bool?> Operator = new("--operator") { Description = "Operator mode: adds the operator tools and an account argument on every tool (env CYCLETOKENS_OPERATOR)." };
+    public static readonly Option<string?> LogFile = new("--log-file") { Description = "Also log to this rolling file (env CYCLETOKENS_LOG_FILE)." };
+
+    public static Command Create()
+    {
+        var command = new Command("serve", "Run the stdio MCP server (the default command).");
+        AddOptions(command);
+        command.SetAction((result, ct) => RunAsync(result, ct));
+        return command;
+    }
+
+    public static void AddOptions(Command command)
+    {
+        command.Options.Add(Db);
+        command.Options.Add(Account);
+        command.Options.Add(Operator);
+        command.Options.Add(LogFile);
+    }
+
+    public static ServerSettings Settings(ParseResult result) => SettingsLoader.Load(new Dictionary<string, string?>
+    {
+        ["Db"] = result.GetValue(Db),
+        ["Account"] = result.GetValue(Account),
+        ["Operator"] = result.GetValue(Operator) is { } op ? (op ? "true" : "false") : null,
+        ["LogFile"] = result.GetValue(LogFile),
+    });
+
+    public static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        ServerSettings settings;
+        try
+        {
+            settings = Settings(result);
+        }
+        catch (SettingsException ex)
+        {
+            await Console.Error.WriteLineAsync("cycletokens: " + ex.Message);
+            return 2;
+        }
+
+        Log.Logger = Logging.Create(settings);
+        try
+        {
+            using var ledger = TokenLedger.Open(settings.ToLedgerOptions(), TimeProvider.System, logger: new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("CycleTokens.Core"));
+            Core.Accounts.AccountNames.ValidateUser(settings.Account);
+
+            // An empty builder: no appsettings/args binding and no console logger on stdout — stdout is the protocol.
+            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+            builder.Services.AddSerilog(Log.Logger, dispose: false);
+            builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator)).WithStdioServerTransport();
+            using var host = builder.Build();
+            Log.Information("Serving {Mode} MCP on stdio for {Account} with ledger {Database}", settings.Operator ? "operator" : "agent", settings.Account, ledger.DatabasePath);
+            await host.RunAsync(cancellationToken);
+            return 0;
+        }
+        catch (Exception ex) when (ex is SettingsException or LedgerException or InvalidDataException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            Log.Fatal("Could not start: {Reason}", ex.Message);
+            return 1;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using CycleTokens.Core.Events;
+using CycleTokens.Mcp.Resources;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace CycleTokens.Mcp.Hosting;
+
+/// <summary>
+/// Sends the engine events of one request that concern the bound account to the client: each as a logging
+/// notification (logger <c>cycletokens.events</c>) when the client asked for logs, and a
+/// <c>resources/updated</c> for <c>tokens://balance</c> when the balance changed.
+/// </summary>
+internal sealed class EventForwarder(ServerMode mode, SubscriptionHub hub)
+{
+    public const string Logger = "cycletokens.events";
+
+    public async Task ForwardAsync(MessageContext context, IReadOnlyList<LedgerEvent> events, CancellationToken cancellationToken)
+    {
+        var balanceChanged = false;
+        foreach (var e in events.Where(e => e.Account == mode.Account))
+        {
+            balanceChanged |= e.BalanceChanged;
+            await ClientLog.SendAsync(context, LoggingLevel.Info, Logger, ToJson(e), cancellationToken);
+        }
+
+        if (balanceChanged)
+        {
+            await hub.NotifyUpdatedAsync(ResourceCatalog.BalanceUri, cancellationToken);
+        }
+    }
+
+    public static JsonObject ToJson(LedgerEvent e)
+    {
+        var json = new JsonObject { ["event"] = e.Name, ["account"] = e.Account, ["timestamp"] = Json.Wire.Time(e.Timestamp) };
+        foreach (var (key, value) in e.Data)
+        {
+            json[key] = value switch
+            {
+                null => null,
+                long l => l,
+                int i => i,
+                bool b => b,
+                _ => value.ToString(),
+            };
+        }
+
+        return json;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Reflection;
+using CycleTokens.Core;
+using CycleTokens.Mcp.Prompts;
+using CycleTokens.Mcp.Resources;
+using CycleTokens.Mcp.Tools;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Protocol;
+
+namespace CycleTokens.Mcp.Hosting;
+
+/// <summary>Registers the CycleTokens MCP server (tools, resources, prompts, events); the caller adds the transport.</summary>
+internal static class McpServerSetup
+{
+    public const string Instructions =
+        "CycleTokens bills this session per CAD operation in tokens (100 tokens = EUR 1.00). " +
+        "Estimate before charging (estimate_operation), pass an idempotency_key on every charge, spend, escrow and purchase so retries are safe, " +
+        "and read get_balance or the tokens://balance resource for what is left.";
+
+    public static IMcpServerBuilder AddCycleTokensMcp(this IServiceCollection services, TokenLedger ledger, ServerMode mode)
+    {
+        EventScope.Attach(ledger);
+        services.AddSingleton(ledger);
+        services.AddSingleton(mode);
+        services.AddSingleton<SubscriptionHub>();
+        services.AddSingleton<EventForwarder>();
+        services.AddSingleton<ToolRegistry>();
+        services.AddSingleton<ToolDispatcher>();
+        services.AddSingleton<ResourceCatalog>();
+        services.AddSingleton<PromptCatalog>();
+
+        return services
+            .AddMcpServer(options =>
+            {
+                options.ServerInfo = new Implementation { Name = "cycletokens", Title = "CycleTokens", Version = Version() };
+                options.ServerInstructions = Instructions;
+                // Subscribe is not inferred from the handlers; lists never change at run time.
+                options.Capabilities = new ServerCapabilities
+                {
+                    Tools = new ToolsCapability { ListChanged = false },
+                    Resources = new ResourcesCapability { Subscribe = true, ListChanged = false },
+                    Prompts = new PromptsCapability { ListChanged = false },
+                };
+            })
+            .WithListToolsHandler((context, _) => ValueTask.FromResult(new ListToolsResult { Tools = [.. Get<ToolRegistry>(context.Services).Tools] }))
+            .WithCallToolHandler((context, ct) => Get<ToolDispatcher>(context.Services).CallAsync(context, ct))
+            .WithListResourcesHandler((_, _) => ValueTask.FromResult(new ListResourcesResult { Resources = [.. ResourceCatalog.Static] }))
+            .WithListResourceTemplatesHandler((_, _) => ValueTask.FromResult(new ListResourceTemplatesResult { ResourceTemplates = [ResourceCatalog.EscrowTemplate] }))
+            .WithReadResourceHandler((context, ct) => Get<ResourceCatalog>(context.Services).ReadAsync(context, ct))
+            .WithSubscribeToResourcesHandler((context, _) =>
+            {
+                Get<SubscriptionHub>(context.Services).Subscribe(context.Server, context.Params!.Uri);
+                return ValueTask.FromResult(new EmptyResult());
+            })
+            .WithUnsubscribeFromResourcesHandler((context, _) =>
+            {
+                Get<SubscriptionHub>(context.Services).Unsubscribe(context.Params!.Uri);
+                return ValueTask.FromResult(new EmptyResult());
+            })
+            .WithSubscriptionsListenHandler((context, ct) => Get<SubscriptionHub>(context.Services).ListenAsync(context, ResourceCatalog.Exists, ct))
+            .WithListPromptsHandler((_, _) => ValueTask.FromResult(new ListPromptsResult { Prompts = [.. PromptCatalog.All] }))
+            .WithGetPromptHandler((context, ct) => Get<PromptCatalog>(context.Services).GetAsync(context, ct));
+    }
+
+    private static T Get<T>(IServiceProvider? services)
+        where T : notnull => (services ?? throw new InvalidOperationException("The request has no services.")).GetRequiredService<T>();
+
+    private static string Version() =>
+        typeof(McpServerSetup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+}

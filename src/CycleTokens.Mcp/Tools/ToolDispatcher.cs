@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CycleTokens.Core;
+using CycleTokens.Mcp.Hosting;
+using CycleTokens.Mcp.Json;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace CycleTokens.Mcp.Tools;
+
+/// <summary>
+/// The one tools/call handler: finds the tool in this mode, checks the arguments against its parameters, runs it,
+/// forwards the events it raised, and shapes the result — structured content plus the same JSON as text. Business
+/// failures and invalid arguments become <c>isError</c> results with the engine's one-sentence message; anything
+/// unexpected is logged with a reference the client's message repeats, and nothing internal reaches the client.
+/// </summary>
+internal sealed partial class ToolDispatcher(TokenLedger ledger, ServerMode mode, ToolRegistry registry, EventForwarder forwarder, ILogger<ToolDispatcher> logger)
+{
+    public async ValueTask<CallToolResult> CallAsync(RequestContext<CallToolRequestParams> context, CancellationToken cancellationToken)
+    {
+        var name = context.Params?.Name ?? string.Empty;
+        if (!registry.TryGet(name, out var tool, out var parameters))
+        {
+            // Operator tools in agent mode are indistinguishable from tools that do not exist.
+            throw new McpProtocolException($"Unknown tool: '{Wire.Shown(name)}'", McpErrorCode.InvalidParams);
+        }
+
+        using var scope = EventScope.Begin();
+        CallToolResult result;
+        try
+        {
+            var args = ArgumentReader.Read(tool.Name, parameters, context.Params!.Arguments?.AsReadOnly());
+            // Only operator mode has an account argument; an agent session always bills its bound account.
+            var account = mode.Operator ? args.String("account") ?? mode.Account : mode.Account;
+            var json = await tool.Handler(new ToolContext(ledger, account, args, cancellationToken));
+            result = Success(json);
+        }
+        catch (LedgerException failure)
+        {
+            result = Failure(failure.Message, failure.Replayed);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // Every fault must come back as a safe message, never as an exception's text.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var reference = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+            LogUnexpected(logger, ex, tool.Name, reference);
+            result = Failure($"An unexpected error occurred (reference {reference}). If the call was keyed, retry it with the same idempotency_key.", replayed: false);
+        }
+
+        await forwarder.ForwardAsync(context, scope.Events, cancellationToken);
+        return result;
+    }
+
+    private static CallToolResult Success(JsonObject json) => new()
+    {
+        StructuredContent = JsonSerializer.SerializeToElement(json, WireJson.Context.JsonObject),
+        Content = [new TextContentBlock { Text = Wire.Text(json) }],
+        IsError = false,
+    };
+
+    private static CallToolResult Failure(string message, bool replayed) => new()
+    {
+        Content = [new TextContentBlock { Text = message }],
+        IsError = true,
+        Meta = replayed ? new JsonObject { ["replayed"] = true } : null,
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tool {Tool} failed unexpectedly (reference {Reference})")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string tool, string reference);
+}
