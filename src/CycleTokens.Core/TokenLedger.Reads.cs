@@ -37,6 +37,8 @@ public sealed partial class TokenLedger
          ORDER BY SUM(t.amount) DESC, t.operation
         """;
 
+    private const string PositionSql = "SELECT COALESCE(MAX(seq), 0) FROM transactions WHERE account = $account";
+
     private const string CachedCountSql = "SELECT COUNT(*) FROM discount_cache WHERE account = $account AND last_ms > $since";
 
     /// <summary>The user's balance with its allowance and purchased parts, escrow holdings and month.</summary>
@@ -153,6 +155,16 @@ public sealed partial class TokenLedger
                 return new AccountExport(ReadBalance(account), AllTransactions(account), ListEscrows(account, null), (int)cached);
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// The position of the user's latest transaction in the journal (0 when none): it changes whenever anything,
+    /// in any process sharing the file, changes the user's balance. Cheap (one index lookup); touches nothing.
+    /// </summary>
+    public Task<long> GetJournalPositionAsync(string account, CancellationToken cancellationToken = default)
+    {
+        Check.UserAccount(account);
+        return ReadAsync(null, () => (long)_db.Command(PositionSql).With("$account", account).ExecuteScalar()!, cancellationToken);
     }
 
     private Balance ReadBalance(string account)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CycleTokens.Core;
 using CycleTokens.Core.Events;
 using CycleTokens.Mcp.Resources;
 using ModelContextProtocol.Protocol;
@@ -11,7 +12,7 @@ namespace CycleTokens.Mcp.Hosting;
 /// notification (logger <c>cycletokens.events</c>) when the client asked for logs, and a
 /// <c>resources/updated</c> for <c>tokens://balance</c> when the balance changed.
 /// </summary>
-internal sealed class EventForwarder(ServerMode mode, SubscriptionHub hub)
+internal sealed class EventForwarder(TokenLedger ledger, ServerMode mode, SubscriptionHub hub, BalanceWatcher watcher)
 {
     public const string Logger = "cycletokens.events";
 
@@ -24,8 +25,10 @@ internal sealed class EventForwarder(ServerMode mode, SubscriptionHub hub)
             await ClientLog.SendAsync(context, LoggingLevel.Info, Logger, ToJson(e), cancellationToken);
         }
 
-        if (balanceChanged)
+        if (balanceChanged && hub.HasSubscribers(ResourceCatalog.BalanceUri))
         {
+            // Announced now; the watcher must not announce the same change again.
+            watcher.Seen(await ledger.GetJournalPositionAsync(mode.Account, cancellationToken));
             await hub.NotifyUpdatedAsync(ResourceCatalog.BalanceUri, cancellationToken);
         }
     }

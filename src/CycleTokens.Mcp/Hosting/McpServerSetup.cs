@@ -4,6 +4,7 @@ using CycleTokens.Mcp.Prompts;
 using CycleTokens.Mcp.Resources;
 using CycleTokens.Mcp.Tools;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelContextProtocol.Protocol;
 
 namespace CycleTokens.Mcp.Hosting;
@@ -27,6 +28,9 @@ internal static class McpServerSetup
         services.AddSingleton<ToolDispatcher>();
         services.AddSingleton<ResourceCatalog>();
         services.AddSingleton<PromptCatalog>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<BalanceWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<BalanceWatcher>());
 
         return services
             .AddMcpServer(options =>
