@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
+using CycleTokens.Core.Purchases;
 using CycleTokens.Core.Tests.Support;
 
 namespace CycleTokens.Core.Tests.Invariants;
@@ -269,7 +270,7 @@ public sealed class RaceTests
             var purchase = await t.Ledger.CreatePurchaseAsync(User, 1000, "card");
             var completions = await Race.RunAsync(connections, (ledger, _) => ledger.CompletePurchaseAsync(purchase.Purchase.Id));
             Assert.Single(completions, c => !c.Replayed);
-            Assert.All(completions, c => Assert.Equal(Purchases.PurchaseStatus.Completed, c.Purchase.Status));
+            Assert.All(completions, c => Assert.Equal(PurchaseStatus.Completed, c.Purchase.Status));
         }
 
         var balance = await t.Ledger.GetBalanceAsync(User);
@@ -288,9 +289,7 @@ public sealed class RaceTests
         for (var round = 0; round < 10; round++)
         {
             var options = t.Options with { DatabasePath = System.IO.Path.Combine(t.Folder, $"fresh-{round}.db") };
-            var opened = await Race.RunAsync(
-                Enumerable.Range(0, Connections).Select(_ => t.Ledger).ToArray(),
-                (_, worker) => Task.FromResult(TokenLedger.Open(options, t.Clock, new SequentialIdGenerator($"o{worker}"))));
+            var opened = await Race.RunAsync(Connections, worker => Task.FromResult(TokenLedger.Open(options, t.Clock, new SequentialIdGenerator($"o{worker}"))));
             try
             {
                 var charges = await Race.RunAsync(opened, (ledger, worker) =>
@@ -298,8 +297,8 @@ public sealed class RaceTests
                 Assert.Equal(
                     [960, 970, 980, 990],
                     charges.Select(c => c.BalanceAfter).Order());
-                Assert.Equal("1", RawRows.Text(options.DatabasePath, "PRAGMA user_version"));
-                Assert.Equal("wal", RawRows.Text(options.DatabasePath, "PRAGMA journal_mode"));
+                Assert.Equal(1, RawDb.Scalar(options.DatabasePath, "PRAGMA user_version"));
+                Assert.Equal(1, RawDb.Scalar(options.DatabasePath, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"));
                 var report = await opened[0].VerifyAsync();
                 Assert.True(report.Ok, string.Join("\n", report.Problems));
                 Assert.Equal(5, report.Transactions);

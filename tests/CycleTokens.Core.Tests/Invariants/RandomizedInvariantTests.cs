@@ -59,9 +59,9 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
     private readonly List<string> _grantIds = [];
     private readonly List<string> _escrowIds = [];
     private readonly List<string> _purchaseIds = [];
+    private readonly SortedDictionary<string, int> _tally = new(StringComparer.Ordinal);
     private LedgerModel _model = new();
     private Random _random = null!;
-    private TestLedger _t = null!;
     private TokenLedger[] _ledgers = null!;
     private FakeTimeProvider[] _clocks = null!;
     private int _current;
@@ -74,7 +74,6 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
     private int _step;
     private string _what = "start";
     private string _op = "start";
-    private readonly SortedDictionary<string, int> _tally = new(StringComparer.Ordinal);
 
     private static bool LongRun => Environment.GetEnvironmentVariable("CYCLETOKENS_LONG_TESTS") == "1";
 
@@ -106,7 +105,6 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
         output.WriteLine($"seed {seed}, {steps} steps (replay with CYCLETOKENS_SEED={seed})");
         var options = new LedgerOptions { DatabasePath = "unused", Synchronous = SynchronousMode.Normal };
         using var t = new TestLedger(options);
-        _t = t;
         // A second connection, as a second server process would hold, whose clock lags by up to thirty seconds.
         var lagging = new FakeTimeProvider(t.Clock.GetUtcNow());
         _clocks = [t.Clock, lagging];
@@ -724,16 +722,6 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
     {
         if (!condition)
         {
-            foreach (var row in RawRows.Query(_t.DatabasePath, "SELECT * FROM escrows"))
-            {
-                output.WriteLine("DEBUG escrow " + string.Join(" | ", row));
-            }
-
-            foreach (var row in RawRows.Query(_t.DatabasePath, "SELECT seq, id, kind, type, account, amount, ref, idempotency_key FROM transactions WHERE ref LIKE 'esc%' ORDER BY seq"))
-            {
-                output.WriteLine("DEBUG tx " + string.Join(" | ", row));
-            }
-
             throw new XunitException($"{Where}: {message}");
         }
     }

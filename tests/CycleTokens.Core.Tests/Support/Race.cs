@@ -1,26 +1,30 @@
 namespace CycleTokens.Core.Tests.Support;
 
-/// <summary>Starts one worker per connection on its own thread and releases them all at once.</summary>
+/// <summary>Starts workers on threads of their own and releases them all at once, so their calls really overlap.</summary>
 internal static class Race
 {
     /// <summary>
-    /// Runs <paramref name="work"/> for each connection (with its index) on a dedicated thread; a barrier holds
-    /// every worker until all have started, so the calls really overlap. Returns each worker's result.
+    /// Runs <paramref name="work"/> once per worker index on a dedicated thread; a barrier holds every worker until
+    /// all have started. Returns each worker's result; a worker's exception fails the race.
     /// </summary>
-    public static async Task<T[]> RunAsync<T>(IReadOnlyList<TokenLedger> connections, Func<TokenLedger, int, Task<T>> work)
+    public static async Task<T[]> RunAsync<T>(int workers, Func<int, Task<T>> work)
     {
-        using var barrier = new Barrier(connections.Count);
-        var workers = connections
-            .Select((connection, index) => Task.Factory.StartNew(
+        using var barrier = new Barrier(workers);
+        var tasks = Enumerable.Range(0, workers)
+            .Select(index => Task.Factory.StartNew(
                 () =>
                 {
                     barrier.SignalAndWait();
-                    return work(connection, index);
+                    return work(index);
                 },
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default).Unwrap())
             .ToArray();
-        return await Task.WhenAll(workers);
+        return await Task.WhenAll(tasks);
     }
+
+    /// <summary>One worker per connection (a connection may be listed twice), given the connection and its index.</summary>
+    public static Task<T[]> RunAsync<T>(IReadOnlyList<TokenLedger> connections, Func<TokenLedger, int, Task<T>> work) =>
+        RunAsync(connections.Count, index => work(connections[index], index));
 }
