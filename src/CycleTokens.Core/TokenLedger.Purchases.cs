@@ -22,6 +22,13 @@ public sealed partial class TokenLedger
 
     private const string LoadPurchaseSql = "SELECT " + PurchaseColumns + " FROM purchases WHERE id = $id";
 
+    private const string ListPurchasesSql = "SELECT " + PurchaseColumns + """
+         FROM purchases
+        WHERE ($account IS NULL OR account = $account) AND ($status IS NULL OR status = $status)
+        ORDER BY created_ms, id
+        LIMIT $limit
+        """;
+
     private const string CompletePurchaseSql = """
         UPDATE purchases SET status = 'completed', completed_ms = $now, tx_id = $tx WHERE id = $id AND status = 'pending'
         """;
@@ -77,6 +84,35 @@ public sealed partial class TokenLedger
         return ReadAsync(
             null,
             () => LoadPurchase(purchaseId) is { } p && p.Account == account ? p : throw LedgerException.NotFound("Purchase", "purchase_id", purchaseId),
+            cancellationToken);
+    }
+
+    /// <summary>Operator only: purchases, oldest first, of one account or all, optionally of one status.</summary>
+    public Task<IReadOnlyList<Purchase>> ListPurchasesAsync(string? account = null, PurchaseStatus? status = null, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        if (account is not null)
+        {
+            Check.UserAccount(account);
+        }
+
+        Check.Amount(limit, "limit", 1, 100_000);
+        return ReadAsync<IReadOnlyList<Purchase>>(
+            null,
+            () =>
+            {
+                var list = new List<Purchase>();
+                using var reader = _db.Command(ListPurchasesSql)
+                    .With("$account", account)
+                    .With("$status", status?.ToString().ToLowerInvariant())
+                    .With("$limit", limit)
+                    .ExecuteReader();
+                while (reader.Read())
+                {
+                    list.Add(ReadPurchase(reader));
+                }
+
+                return list;
+            },
             cancellationToken);
     }
 

@@ -18,6 +18,8 @@ public sealed partial class TokenLedger
 
     private const string VerifyAccountsSql = "SELECT id, kind, balance, allowance, purchased FROM accounts ORDER BY id";
 
+    private const string CountTxSql = "SELECT COUNT(*) FROM transactions";
+
     private const string OrphanPostingsSql = "SELECT COUNT(*) FROM postings WHERE tx_seq NOT IN (SELECT seq FROM transactions)";
 
     /// <summary>
@@ -25,10 +27,15 @@ public sealed partial class TokenLedger
     /// journal sum to zero and that no user, creator, fab or platform balance is negative. Reports each problem.
     /// </summary>
     public Task<VerificationReport> VerifyAsync(CancellationToken cancellationToken = default) =>
-        ReadAsync(null, Verify, cancellationToken);
+        VerifyAsync(null, cancellationToken);
 
-    private VerificationReport Verify()
+    /// <summary>As <see cref="VerifyAsync(CancellationToken)"/>, reporting progress in transactions.</summary>
+    public Task<VerificationReport> VerifyAsync(IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default) =>
+        ReadAsync(null, () => Verify(progress, cancellationToken), cancellationToken);
+
+    private VerificationReport Verify(IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
+        var expected = (long)_db.Command(CountTxSql).ExecuteScalar()!;
         var problems = new List<string>();
         var computed = new Dictionary<(string Account, string Bucket), long>();
         long transactions = 0;
@@ -48,6 +55,12 @@ public sealed partial class TokenLedger
             }
 
             transactions++;
+            if (transactions % 10_000 == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new WorkProgress(transactions, expected));
+            }
+
             var hash = ChainHash.Compute(previous, current, postings);
             if (!hash.AsSpan().SequenceEqual(storedHash))
             {
@@ -113,6 +126,7 @@ public sealed partial class TokenLedger
         }
 
         Finish();
+        progress?.Report(new WorkProgress(transactions, expected));
 
         var orphans = (long)_db.Command(OrphanPostingsSql).ExecuteScalar()!;
         if (orphans > 0)

@@ -13,7 +13,10 @@ internal static class Program
         root.SetAction((result, ct) => ServeCommand.RunAsync(result, ct));
         root.Subcommands.Add(ServeCommand.Create());
 
-        // Parse errors and help go to stderr/stdout as the parser decides; none of them start the server.
-        return root.Parse(args).InvokeAsync();
+        // None of help, version or a parse error starts the server. Asked-for help goes to stdout; on a parse error the
+        // help goes to stderr with the error, because an MCP client that started us reads stdout as the protocol.
+        var parsed = root.Parse(args);
+        var configuration = parsed.Errors.Count > 0 ? new InvocationConfiguration { Output = Console.Error } : null;
+        return parsed.InvokeAsync(configuration);
     }
 }

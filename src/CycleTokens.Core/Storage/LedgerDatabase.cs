@@ -99,6 +99,48 @@ internal sealed class LedgerDatabase : IDisposable
         }
     }
 
+    /// <summary>Online backup into a new file, a few pages per step so progress can be shown and writers are not starved.</summary>
+    internal void BackupTo(string path, int pagesPerStep, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
+        destination.Open();
+        var backup = SQLitePCL.raw.sqlite3_backup_init(destination.Handle, "main", _connection.Handle, "main");
+        if (backup is null || backup.IsInvalid)
+        {
+            throw new InvalidOperationException("SQLite could not start the backup.");
+        }
+
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var rc = SQLitePCL.raw.sqlite3_backup_step(backup, pagesPerStep);
+                var total = SQLitePCL.raw.sqlite3_backup_pagecount(backup);
+                progress?.Report(new WorkProgress(total - SQLitePCL.raw.sqlite3_backup_remaining(backup), total));
+                if (rc == SQLitePCL.raw.SQLITE_DONE)
+                {
+                    break;
+                }
+
+                if (rc is not (SQLitePCL.raw.SQLITE_OK or SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED))
+                {
+                    throw new InvalidOperationException($"SQLite backup step failed with code {rc}.");
+                }
+            }
+        }
+        finally
+        {
+            SQLitePCL.raw.sqlite3_backup_finish(backup);
+        }
+    }
+
     internal void SetSavepoint() => Command("SAVEPOINT op").ExecuteNonQuery();
 
     internal void RollbackToSavepoint() => Command("ROLLBACK TO op").ExecuteNonQuery();

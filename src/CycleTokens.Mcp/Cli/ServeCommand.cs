@@ -55,8 +55,9 @@ internal static class ServeCommand
         Log.Logger = Logging.Create(settings);
         try
         {
-            using var ledger = TokenLedger.Open(settings.ToLedgerOptions(), TimeProvider.System, logger: new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("CycleTokens.Core"));
+            // The account first: a refused start must not create or migrate the ledger file.
             Core.Accounts.AccountNames.ValidateUser(settings.Account);
+            using var ledger = TokenLedger.Open(settings.ToLedgerOptions(), TimeProvider.System, logger: new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("CycleTokens.Core"));
 
             // An empty builder: no appsettings/args binding and no console logger on stdout — stdout is the protocol.
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

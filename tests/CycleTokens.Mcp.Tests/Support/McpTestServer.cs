@@ -42,13 +42,15 @@ internal sealed class McpTestServer : IAsyncDisposable
     public McpClient Client { get; }
 
     /// <summary>Starts a server for <paramref name="account"/> and a client speaking <paramref name="protocolVersion"/> (null: the client's default, 2026-07-28).</summary>
+    /// <param name="wrapTransport">Optionally wraps the client's transport (outermost), e.g. with a <see cref="RecordingTransport"/>.</param>
     public static async Task<McpTestServer> StartAsync(
         string account = "alice",
         bool operatorMode = false,
         string? protocolVersion = Legacy,
         LoggingLevel? perRequestLogLevel = null,
         McpClientHandlers? handlers = null,
-        LedgerOptions? options = null)
+        LedgerOptions? options = null,
+        Func<IClientTransport, IClientTransport>? wrapTransport = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "cycletokens-mcp-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -68,6 +70,11 @@ internal sealed class McpTestServer : IAsyncDisposable
         if (perRequestLogLevel is { } level)
         {
             transport = new LogLevelInjectingTransport(transport, level);
+        }
+
+        if (wrapTransport is not null)
+        {
+            transport = wrapTransport(transport);
         }
 
         var client = await McpClient.CreateAsync(transport, new McpClientOptions

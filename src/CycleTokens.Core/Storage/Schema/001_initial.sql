@@ -105,6 +105,7 @@ CREATE TABLE purchases (
 ) WITHOUT ROWID;
 
 CREATE INDEX ix_purchases_account ON purchases (account, created_ms);
+CREATE INDEX ix_purchases_status ON purchases (status, created_ms);
 
 -- Idempotency: key, argument fingerprint and outcome, written in the same transaction as the effects.
 CREATE TABLE idempotency (
