@@ -10,7 +10,7 @@ namespace CycleTokens.Mcp.Cli;
 /// <summary><c>cycletokens serve</c> (also the default): the stdio MCP server.</summary>
 internal static class ServeCommand
 {
-    public static readonly Option<string?> Db = new("--db") { Description = "The ledger file (default: ledger.db under the user's data directory; env CYCLETOKENS_DB)." };
+    public static readonly Option<string?> Db = new("--db") { Description = "The ledger file (default: ledger.db under the user's data directory; env CYCLETOKENS_DB).", Recursive = true };
     public static readonly Option<string?> Account = new("--account") { Description = "The user account this agent session bills (default: local; env CYCLETOKENS_ACCOUNT)." };
     public static readonly Option<bool?> Operator = new("--operator") { Description = "Operator mode: adds the operator tools and an account argument on every tool (env CYCLETOKENS_OPERATOR)." };
     public static readonly Option<string?> LogFile = new("--log-file") { Description = "Also log to this rolling file (env CYCLETOKENS_LOG_FILE)." };
@@ -18,14 +18,20 @@ internal static class ServeCommand
     public static Command Create()
     {
         var command = new Command("serve", "Run the stdio MCP server (the default command).");
-        AddOptions(command);
+        AddServeOptions(command);
         command.SetAction((result, ct) => RunAsync(result, ct));
         return command;
     }
 
+    /// <summary>Adds --db (inherited by every subcommand) and the serve options to the root command.</summary>
     public static void AddOptions(Command command)
     {
         command.Options.Add(Db);
+        AddServeOptions(command);
+    }
+
+    private static void AddServeOptions(Command command)
+    {
         command.Options.Add(Account);
         command.Options.Add(Operator);
         command.Options.Add(LogFile);

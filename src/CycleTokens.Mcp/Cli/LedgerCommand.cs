@@ -1,0 +1,45 @@
+using System.CommandLine;
+using CycleTokens.Core;
+using CycleTokens.Mcp.Hosting;
+
+namespace CycleTokens.Mcp.Cli;
+
+/// <summary>
+/// Runs an operator command against the ledger named by --db (or the configured default) and maps outcomes to exit
+/// codes: 0 success, 1 business failure (message on stderr), 2 usage error (bad argument or setting).
+/// </summary>
+internal static class LedgerCommand
+{
+    public const int Ok = 0;
+    public const int BusinessFailure = 1;
+    public const int UsageError = 2;
+
+    public static void SetAction(this Command command, CliApp app, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action) =>
+        command.SetAction((result, ct) => RunAsync(app, result, action, ct));
+
+    private static async Task<int> RunAsync(CliApp app, ParseResult result, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+    {
+        var output = new CliOutput(app.Output, app.Error, result.GetValue(CliOptions.Json), app.ErrorIsTerminal);
+        try
+        {
+            var settings = ServeCommand.Settings(result);
+            using var ledger = TokenLedger.Open(settings.ToLedgerOptions());
+            return await action(result, ledger, output, cancellationToken);
+        }
+        catch (LedgerException ex)
+        {
+            await app.Error.WriteLineAsync(ex.Message);
+            return ex.Code == LedgerErrorCode.InvalidArgument ? UsageError : BusinessFailure;
+        }
+        catch (SettingsException ex)
+        {
+            await app.Error.WriteLineAsync(ex.Message);
+            return UsageError;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await app.Error.WriteLineAsync("cycletokens: " + ex.Message);
+            return BusinessFailure;
+        }
+    }
+}
