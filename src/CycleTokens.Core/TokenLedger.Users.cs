@@ -88,7 +88,7 @@ public sealed partial class TokenLedger
             Emit(
                 LedgerEventNames.MonthReset,
                 account,
-                ("month_start", _months.StartOf(clockMonth).ToString("O")),
+                ("month_start", _months.StartOf(clockMonth)),
                 ("expired", user.Allowance),
                 ("allowance", allowance),
                 ("tier", user.Tier.ToWireName()),

@@ -4,7 +4,7 @@ namespace CycleTokens.Core.Events;
 /// <param name="Name">One of <see cref="LedgerEventNames"/>.</param>
 /// <param name="Account">The user concerned.</param>
 /// <param name="Timestamp">When it happened (server clock).</param>
-/// <param name="Data">The event's fields (amount, operation, balance, shares, ids): strings, longs or bools.</param>
+/// <param name="Data">The event's fields (amount, operation, balance, shares, ids): strings, longs, bools or instants (<see cref="DateTimeOffset"/>).</param>
 public sealed record LedgerEvent(string Name, string Account, DateTimeOffset Timestamp, IReadOnlyDictionary<string, object?> Data)
 {
     /// <summary>True when the event changed the user's balance (the data carries <c>balance</c>).</summary>

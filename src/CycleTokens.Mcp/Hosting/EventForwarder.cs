@@ -44,6 +44,7 @@ internal sealed class EventForwarder(TokenLedger ledger, ServerMode mode, Subscr
                 long l => l,
                 int i => i,
                 bool b => b,
+                DateTimeOffset d => Json.Wire.Time(d),
                 _ => value.ToString(),
             };
         }

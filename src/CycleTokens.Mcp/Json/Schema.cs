@@ -48,7 +48,7 @@ internal static class Schema
             properties[p.Name] = property;
             if (p.Required)
             {
-                required.Add(p.Name);
+                required.Add((JsonNode)JsonValue.Create(p.Name));
             }
         }
 

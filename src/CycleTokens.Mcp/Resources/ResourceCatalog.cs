@@ -48,7 +48,7 @@ internal sealed class ResourceCatalog(TokenLedger ledger, ServerMode mode, Event
                 BalanceUri => ("application/json", Wire.Text(ResultJson.Balance(await ledger.GetBalanceAsync(mode.Account, cancellationToken)))),
                 PricingUri => ("application/json", Wire.Text(Pricing(ledger.Catalog))),
                 CsvUri => ("text/csv", await ledger.ExportCsvAsync(mode.Account, cancellationToken)),
-                _ when uri.StartsWith(EscrowPrefix, StringComparison.Ordinal) =>
+                _ when uri.StartsWith(EscrowPrefix, StringComparison.Ordinal) && uri.Length > EscrowPrefix.Length =>
                     ("application/json", Wire.Text(ResultJson.Escrow(await ledger.GetEscrowAsync(mode.Account, Uri.UnescapeDataString(uri[EscrowPrefix.Length..]), cancellationToken)))),
                 _ => throw NotFound(context, uri),
             };

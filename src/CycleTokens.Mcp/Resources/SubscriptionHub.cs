@@ -32,20 +32,28 @@ internal sealed class SubscriptionHub
             ResourceSubscriptions = context.Params!.Notifications.ResourceSubscriptions?.Where(exists).Distinct(StringComparer.Ordinal).ToList(),
         };
         var id = context.JsonRpcRequest.Id;
-        var idNode = JsonSerializer.SerializeToNode(id, McpJsonUtilities.DefaultOptions);
-        var ack = (JsonObject)JsonSerializer.SerializeToNode(new SubscriptionsAcknowledgedNotificationParams { Notifications = granted }, McpJsonUtilities.DefaultOptions)!;
+        // Through the SDK's source-generated contract (no reflection), so the server also runs as Native AOT.
+        var idNode = JsonSerializer.SerializeToNode(id, McpJsonUtilities.DefaultOptions.GetTypeInfo<RequestId>());
+        var ack = (JsonObject)JsonSerializer.SerializeToNode(
+            new SubscriptionsAcknowledgedNotificationParams { Notifications = granted },
+            McpJsonUtilities.DefaultOptions.GetTypeInfo<SubscriptionsAcknowledgedNotificationParams>())!;
         ack["_meta"] = new JsonObject { [MetaKeys.SubscriptionId] = idNode?.DeepClone() };
-        await context.Server.SendNotificationAsync(NotificationMethods.SubscriptionsAcknowledgedNotification, ack, McpJsonUtilities.DefaultOptions, cancellationToken);
 
-        _listeners[id] = new Listener(context.Server, idNode, [.. granted.ResourceSubscriptions ?? []]);
+        // Registered before the acknowledgement goes out, so a client that acts as soon as it is acknowledged does not
+        // miss the update its next request causes; updates wait for the acknowledgement, which always comes first.
+        var listener = new Listener(context.Server, idNode, [.. granted.ResourceSubscriptions ?? []]);
+        _listeners[id] = listener;
         try
         {
+            await context.Server.SendNotificationAsync(NotificationMethods.SubscriptionsAcknowledgedNotification, ack, McpJsonUtilities.DefaultOptions, cancellationToken);
+            listener.Acknowledged.TrySetResult(true);
             // Open until the client cancels or the session ends; the cancellation propagates, so no response is sent.
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
         finally
         {
             _listeners.TryRemove(id, out _);
+            listener.Acknowledged.TrySetResult(false);
         }
 
         return new EmptyResult();
@@ -61,6 +69,11 @@ internal sealed class SubscriptionHub
 
         foreach (var listener in _listeners.Values.Where(l => l.Uris.Contains(uri)))
         {
+            if (!await listener.Acknowledged.Task.WaitAsync(cancellationToken))
+            {
+                continue;
+            }
+
             await listener.Server.SendNotificationAsync(
                 NotificationMethods.ResourceUpdatedNotification,
                 new ResourceUpdatedNotificationParams { Uri = uri, Meta = new JsonObject { [MetaKeys.SubscriptionId] = listener.SubscriptionId?.DeepClone() } },
@@ -69,5 +82,9 @@ internal sealed class SubscriptionHub
         }
     }
 
-    private sealed record Listener(McpServer Server, JsonNode? SubscriptionId, HashSet<string> Uris);
+    private sealed record Listener(McpServer Server, JsonNode? SubscriptionId, HashSet<string> Uris)
+    {
+        /// <summary>True once the acknowledgement is sent; false when the stream ended before it was.</summary>
+        public TaskCompletionSource<bool> Acknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

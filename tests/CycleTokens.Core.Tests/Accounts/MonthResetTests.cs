@@ -53,7 +53,7 @@ public sealed class MonthResetTests
         Assert.Equal(1000L, reset.Data["allowance"]);
         Assert.Equal("FREE", reset.Data["tier"]);
         Assert.Equal(1000L, reset.Data["balance"]);
-        Assert.Equal(April1, DateTimeOffset.Parse((string)reset.Data["month_start"]!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(April1, (DateTimeOffset)reset.Data["month_start"]!);
     }
 
     [Fact]

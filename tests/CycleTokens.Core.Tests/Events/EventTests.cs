@@ -147,7 +147,7 @@ public sealed class EventTests
         Assert.Equal(TestLedger.Start.AddDays(17), e.Timestamp);
         AssertData(
             e,
-            ("month_start", new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero).ToString("O")),
+            ("month_start", new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero)),
             ("expired", 700L),
             ("allowance", 1000L),
             ("tier", "FREE"),
