@@ -68,7 +68,9 @@ internal static class ServeCommand
             // An empty builder: no appsettings/args binding and no console logger on stdout — stdout is the protocol.
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
             builder.Services.AddSerilog(Log.Logger, dispose: false);
-            builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator)).WithStdioServerTransport();
+            var inFlight = new InFlightRequests();
+            builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator), inFlight).WithStreamServerTransport(
+                    new DrainingInput(Console.OpenStandardInput(), inFlight, TimeProvider.System), Console.OpenStandardOutput());
             using var host = builder.Build();
             Log.Information("Serving {Mode} MCP on stdio for {Account} with ledger {Database}", settings.Operator ? "operator" : "agent", settings.Account, ledger.DatabasePath);
             await host.RunAsync(cancellationToken);

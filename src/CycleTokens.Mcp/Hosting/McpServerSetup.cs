@@ -17,9 +17,11 @@ internal static class McpServerSetup
         "Estimate before charging (estimate_operation), pass an idempotency_key on every charge, spend, escrow and purchase so retries are safe, " +
         "and read get_balance or the tokens://balance resource for what is left.";
 
-    public static IMcpServerBuilder AddCycleTokensMcp(this IServiceCollection services, TokenLedger ledger, ServerMode mode)
+    public static IMcpServerBuilder AddCycleTokensMcp(this IServiceCollection services, TokenLedger ledger, ServerMode mode, InFlightRequests? inFlight = null)
     {
         EventScope.Attach(ledger);
+        inFlight ??= new InFlightRequests();
+        services.AddSingleton(inFlight);
         services.AddSingleton(ledger);
         services.AddSingleton(mode);
         services.AddSingleton<SubscriptionHub>();
@@ -37,6 +39,7 @@ internal static class McpServerSetup
             {
                 options.ServerInfo = new Implementation { Name = "cycletokens", Title = "CycleTokens", Version = Version() };
                 options.ServerInstructions = Instructions;
+                options.Filters.Message.IncomingFilters.Add(inFlight.Filter);
                 // Subscribe is not inferred from the handlers; lists never change at run time.
                 options.Capabilities = new ServerCapabilities
                 {

@@ -10,7 +10,7 @@ using ModelContextProtocol.Server;
 namespace CycleTokens.Mcp.Prompts;
 
 /// <summary>The contract's prompts: a cost report of this month, and estimating a task's operations before charging.</summary>
-internal sealed class PromptCatalog(TokenLedger ledger, ServerMode mode)
+internal sealed class PromptCatalog(TokenLedger ledger, ServerMode mode, EventForwarder forwarder)
 {
     public static IReadOnlyList<Prompt> All { get; } =
     [
@@ -26,7 +26,15 @@ internal sealed class PromptCatalog(TokenLedger ledger, ServerMode mode)
 
     public async ValueTask<GetPromptResult> GetAsync(RequestContext<GetPromptRequestParams> context, CancellationToken cancellationToken)
     {
-        var p = context.Params!;
+        // Reading the usage can create the account or turn its month: those events go out like a tool's.
+        using var scope = EventScope.Begin();
+        var result = await BuildAsync(context.Params!, cancellationToken);
+        await forwarder.ForwardAsync(context, scope.Events, cancellationToken);
+        return result;
+    }
+
+    private async Task<GetPromptResult> BuildAsync(GetPromptRequestParams p, CancellationToken cancellationToken)
+    {
         switch (p.Name)
         {
             case "cost_report":

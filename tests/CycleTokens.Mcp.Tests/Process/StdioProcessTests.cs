@@ -56,7 +56,6 @@ public sealed class StdioProcessTests
         var withAccount = await server.RequestAsync(5, "tools/call", """{"name":"charge_for_operation","arguments":{"operation":"model.export.step","account":"bob"}}""");
         var operatorTool = await server.RequestAsync(6, "tools/call", """{"name":"grant_tokens","arguments":{"account":"alice","amount":5}}""");
         var noMethod = await server.RequestAsync(7, "no/such/method");
-        // Only now: a stdio server drops answers still in flight when its stdin closes.
         server.CloseInput();
         var exitCode = await server.WaitForExitAsync();
 
@@ -73,6 +72,26 @@ public sealed class StdioProcessTests
         // The charge's event reached the client as a logging notification, itself a JSON-RPC line.
         Assert.Contains(server.StdoutLines, l => l.Contains("\"notifications/message\"", StringComparison.Ordinal) && l.Contains("token-spent", StringComparison.Ordinal));
         Assert.Contains(server.StderrLines, l => l.Contains("Serving agent MCP on stdio for alice", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task InputClosedRightAfterTheRequests_EveryRequestIsStillAnswered()
+    {
+        using var folder = new TempFolder();
+        await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--db", folder.File("ledger.db"), "--account", "alice"));
+
+        // Like `printf '...' | cycletokens`: all requests, then end of input, without waiting for any answer.
+        await server.SendAsync($$"""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{Initialize}}}""");
+        await server.SendAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        await server.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"charge_for_operation","arguments":{"operation":"model.export.step"}}}""");
+        await server.SendAsync("""{"jsonrpc":"2.0","id":3,"method":"tools/list"}""");
+        server.CloseInput();
+        var exitCode = await server.WaitForExitAsync();
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(990, (await server.ResponseAsync(2))["result"]!["structuredContent"]!["balance_after"]!.GetValue<long>());
+        Assert.NotNull((await server.ResponseAsync(3))["result"]);
+        Assert.All(server.StdoutLines, AssertJsonRpc);
     }
 
     [Fact]

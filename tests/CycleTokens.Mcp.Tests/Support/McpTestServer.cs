@@ -43,6 +43,7 @@ internal sealed class McpTestServer : IAsyncDisposable
 
     /// <summary>Starts a server for <paramref name="account"/> and a client speaking <paramref name="protocolVersion"/> (null: the client's default, 2026-07-28).</summary>
     /// <param name="wrapTransport">Optionally wraps the client's transport (outermost), e.g. with a <see cref="RecordingTransport"/>.</param>
+    /// <param name="configureServices">Optionally adds to the server's services (e.g. a capturing logger provider).</param>
     public static async Task<McpTestServer> StartAsync(
         string account = "alice",
         bool operatorMode = false,
@@ -50,7 +51,8 @@ internal sealed class McpTestServer : IAsyncDisposable
         LoggingLevel? perRequestLogLevel = null,
         McpClientHandlers? handlers = null,
         LedgerOptions? options = null,
-        Func<IClientTransport, IClientTransport>? wrapTransport = null)
+        Func<IClientTransport, IClientTransport>? wrapTransport = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "cycletokens-mcp-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -63,6 +65,7 @@ internal sealed class McpTestServer : IAsyncDisposable
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddCycleTokensMcp(ledger, new ServerMode(account, operatorMode))
             .WithStreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream());
+        configureServices?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
@@ -19,7 +20,22 @@ internal static class ToolResults
             Assert.True(structured.TryGetProperty(field, out _), $"{tool} result lacks {field}: {structured}");
         }
 
+        var problems = SchemaCheck.Problems(await OutputSchemaAsync(server, tool), structured);
+        Assert.True(problems.Count == 0, $"{tool} result does not conform to its output schema:\n{string.Join("\n", problems)}");
         return structured;
+    }
+
+    private static readonly ConditionalWeakTable<McpTestServer, Dictionary<string, JsonElement>> Schemas = [];
+
+    private static async Task<JsonElement> OutputSchemaAsync(McpTestServer server, string tool)
+    {
+        if (!Schemas.TryGetValue(server, out var schemas))
+        {
+            schemas = (await server.Client.ListToolsAsync()).ToDictionary(t => t.Name, t => t.ProtocolTool.OutputSchema ?? default);
+            Schemas.AddOrUpdate(server, schemas);
+        }
+
+        return schemas[tool];
     }
 
     /// <summary>The result has exactly one text block and it holds the structured content's JSON.</summary>

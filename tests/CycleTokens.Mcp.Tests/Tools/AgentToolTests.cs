@@ -398,6 +398,50 @@ public sealed class AgentToolTests
         Assert.Equal(before, await LedgerSnapshot.TakeAsync(server.Ledger, "alice", "bob"));
     }
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Escrow_PastItsExpiry_IsCancelledWhenNextTouched(string version)
+    {
+        await using var server = await McpTestServer.StartAsync(protocolVersion: version);
+        var id = (await server.CallOkAsync("create_escrow", """{"amount":300,"job_id":"j1","fab_id":"f1","expires_in_hours":1}""")).Str("escrow_id");
+
+        server.Clock.Advance(TimeSpan.FromHours(2));
+        var escrow = await server.CallContractAsync("get_escrow", $$"""{"escrow_id":"{{id}}"}""");
+
+        Assert.Equal("cancelled", escrow.Str("status"));
+        Assert.Equal("2026-03-15T12:00:00.000Z", escrow.Str("cancelled_at"));
+        Assert.Equal(1000, (await server.CallOkAsync("get_balance")).Long("balance"));
+        Assert.Equal($"Escrow {id} is not held (status: cancelled)", await server.CallErrorAsync("release_escrow", $$"""{"escrow_id":"{{id}}"}"""));
+    }
+
+    [Fact]
+    public async Task ConcurrentKeyedCharges_ChargeOnce()
+    {
+        await using var server = await McpTestServer.StartAsync();
+        const string args = """{"operation":"model.download.mesh","idempotency_key":"mesh-1"}""";
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => server.CallOkAsync("charge_for_operation", args)));
+
+        Assert.Single(results, r => !r.Bool("replayed"));
+        Assert.Single(results.Select(r => r.Str("transaction_id")).Distinct());
+        Assert.Equal(950, (await server.CallOkAsync("get_balance")).Long("balance"));
+        Assert.True((await server.Ledger.VerifyAsync()).Ok);
+    }
+
+    [Fact]
+    public async Task ConcurrentSpends_NeverOverdraw()
+    {
+        await using var server = await McpTestServer.StartAsync();
+        await server.CallOkAsync("get_balance");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => server.CallAsync("spend_tokens", """{"amount":150,"operation":"custom.render"}""")));
+
+        Assert.Equal(6, results.Count(r => r.IsError is not true));
+        Assert.All(results.Where(r => r.IsError is true), r => Assert.Equal("Insufficient tokens: have 100, need 150", McpTestServer.Text(r)));
+        Assert.Equal(100, (await server.CallOkAsync("get_balance")).Long("balance"));
+        Assert.True((await server.Ledger.VerifyAsync()).Ok);
+    }
+
     [Fact]
     public async Task GetTier_ReturnsTheAccountsTierAndAllTiers()
     {
