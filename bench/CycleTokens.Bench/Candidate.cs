@@ -18,7 +18,7 @@ internal sealed record Candidate(string Label, string FileName, IReadOnlyList<st
         var words = Words(spec[(split + 1)..]);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         var first = 0;
-        while (first < words.Count && words[first].IndexOf('=', StringComparison.Ordinal) is > 0 and var eq && !words[first].Contains('/', StringComparison.Ordinal))
+        while (first < words.Count && IsAssignment(words[first], out var eq))
         {
             environment[words[first][..eq]] = words[first][(eq + 1)..];
             first++;
@@ -30,6 +30,13 @@ internal sealed record Candidate(string Label, string FileName, IReadOnlyList<st
         }
 
         return new Candidate(spec[..split].Trim(), words[first], words.Skip(first + 1).ToList(), environment);
+    }
+
+    // NAME=value with NAME a shell variable name.
+    private static bool IsAssignment(string word, out int eq)
+    {
+        eq = word.IndexOf('=', StringComparison.Ordinal);
+        return eq > 0 && !char.IsAsciiDigit(word[0]) && word[..eq].All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
     }
 
     private static List<string> Words(string text)

@@ -116,11 +116,6 @@ public sealed partial class TokenLedger
     public Task<UsageReport> GetUsageAsync(string account, DateTimeOffset? since = null, DateTimeOffset? until = null, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
-        if (since is { } s && until is { } u && u <= s)
-        {
-            throw LedgerException.Invalid("until", "must be after since", u.ToString("O"));
-        }
-
         return ReadAsync(
             account,
             () =>
@@ -128,6 +123,14 @@ public sealed partial class TokenLedger
                 var user = LoadUser(account)!;
                 var from = since ?? _months.StartOf(user.MonthKey);
                 var to = until ?? _months.StartOf(user.MonthKey + 1);
+                if (to <= from)
+                {
+                    // Checked on the period in effect, so a lone since past this month's end is refused too.
+                    throw until is null
+                        ? LedgerException.Invalid("since", "must be before until (default: the start of next month)", from.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"))
+                        : LedgerException.Invalid("until", "must be after since", to.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"));
+                }
+
                 return ReadUsage(user, from, to);
             },
             cancellationToken);

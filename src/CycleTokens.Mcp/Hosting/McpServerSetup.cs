@@ -5,6 +5,7 @@ using CycleTokens.Mcp.Resources;
 using CycleTokens.Mcp.Tools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
 namespace CycleTokens.Mcp.Hosting;
@@ -55,6 +56,11 @@ internal static class McpServerSetup
             .WithReadResourceHandler((context, ct) => Get<ResourceCatalog>(context.Services).ReadAsync(context, ct))
             .WithSubscribeToResourcesHandler((context, _) =>
             {
+                if (!ResourceCatalog.Exists(context.Params!.Uri))
+                {
+                    throw new McpProtocolException($"Resource not found: '{Json.Wire.Shown(context.Params.Uri, 100)}'", McpErrorCode.ResourceNotFound);
+                }
+
                 Get<SubscriptionHub>(context.Services).Subscribe(context.Server, context.Params!.Uri);
                 return ValueTask.FromResult(new EmptyResult());
             })

@@ -9,7 +9,7 @@ namespace CycleTokens.Mcp.Tools;
 /// ones, wrong JSON types, fractional or out-of-range integers and unparsable dates each get a message that names the
 /// field and the rule. JSON null means absent.
 /// </summary>
-internal static class ArgumentReader
+internal static partial class ArgumentReader
 {
     public static ToolArguments Read(string tool, IReadOnlyList<ParameterSpec> parameters, IReadOnlyDictionary<string, JsonElement>? raw)
     {
@@ -43,7 +43,7 @@ internal static class ArgumentReader
         switch (spec.Kind)
         {
             case ParamKind.Integer:
-                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number) || number < spec.Min || number > spec.Max)
+                if (!TryWhole(value, out var number) || number < spec.Min || number > spec.Max)
                 {
                     throw Invalid(spec.Name, $"{spec.Name} must be a whole number from {spec.Min} to {spec.Max} (got {Got(value)})");
                 }
@@ -57,8 +57,7 @@ internal static class ArgumentReader
 
                 break;
             case ParamKind.DateTime:
-                if (value.ValueKind != JsonValueKind.String
-                    || !DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out _))
+                if (value.ValueKind != JsonValueKind.String || !TryDate(value.GetString()!, out _))
                 {
                     throw Invalid(spec.Name, $"{spec.Name} must be an ISO 8601 date-time such as 2026-03-01T00:00:00Z (got {Got(value)})");
                 }
@@ -78,6 +77,43 @@ internal static class ArgumentReader
                 break;
         }
     }
+
+    /// <summary>
+    /// A JSON number that is a whole number: 5, and also 5.0 or 5e0 (JSON Schema's integer), but not 5.5. Read through
+    /// decimal, which is exact for every such text, never through floating point.
+    /// </summary>
+    public static bool TryWhole(JsonElement value, out long number)
+    {
+        number = 0;
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            return false;
+        }
+
+        if (value.TryGetInt64(out number))
+        {
+            return true;
+        }
+
+        if (value.TryGetDecimal(out var exact) && exact == decimal.Truncate(exact) && exact is >= long.MinValue and <= long.MaxValue)
+        {
+            number = (long)exact;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>An ISO 8601 date or date-time (offset or Z optional; UTC assumed), e.g. 2026-03-01 or 2026-03-01T10:00:00Z.</summary>
+    public static bool TryDate(string text, out DateTimeOffset value)
+    {
+        value = default;
+        return IsoDate().IsMatch(text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:?\d{2})?)?$")]
+    private static partial System.Text.RegularExpressions.Regex IsoDate();
 
     private static LedgerException Invalid(string field, string message) => new(LedgerErrorCode.InvalidArgument, message, field);
 

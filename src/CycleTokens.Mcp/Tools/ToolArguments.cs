@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace CycleTokens.Mcp.Tools;
@@ -10,14 +9,12 @@ internal sealed class ToolArguments(IReadOnlyDictionary<string, JsonElement> val
 
     public string? String(string name) => values.TryGetValue(name, out var v) ? v.GetString() : null;
 
-    public long? Long(string name) => values.TryGetValue(name, out var v) ? v.GetInt64() : null;
+    public long? Long(string name) => values.TryGetValue(name, out var v) && ArgumentReader.TryWhole(v, out var n) ? n : null;
 
-    public int? Int(string name) => values.TryGetValue(name, out var v) ? (int)v.GetInt64() : null;
+    public int? Int(string name) => Long(name) is { } n ? checked((int)n) : null;
 
     public JsonElement? Object(string name) => values.TryGetValue(name, out var v) ? v : null;
 
     public DateTimeOffset? Date(string name) =>
-        values.TryGetValue(name, out var v)
-            ? DateTimeOffset.Parse(v.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)
-            : null;
+        values.TryGetValue(name, out var v) && ArgumentReader.TryDate(v.GetString()!, out var date) ? date : null;
 }

@@ -27,6 +27,3 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
             entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), exception));
     }
 }
-
-/// <summary>One captured log entry.</summary>
-internal sealed record LogEntry(string Category, LogLevel Level, string Message, Exception? Exception);

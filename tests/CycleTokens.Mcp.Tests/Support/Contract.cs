@@ -52,9 +52,3 @@ internal static class Contract
 
     public static ContractTool Any(string name) => AgentTools.Concat(OperatorTools).Single(t => t.Name == name);
 }
-
-/// <summary>One tool row of the contract.</summary>
-internal sealed record ContractTool(string Name, IReadOnlyList<string> Required, IReadOnlyList<string> Optional, IReadOnlyList<string> ResultFields, bool ReadOnly)
-{
-    public override string ToString() => Name;
-}

@@ -35,7 +35,7 @@ internal sealed class RawMcpConnection : IAsyncDisposable
 
     public TokenLedger Ledger { get; }
 
-    public static async Task<RawMcpConnection> StartAsync(string account = "alice")
+    public static async Task<RawMcpConnection> StartAsync(string account = "alice", Action<IServiceCollection>? configureServices = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "cycletokens-mcp-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -45,6 +45,7 @@ internal sealed class RawMcpConnection : IAsyncDisposable
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddCycleTokensMcp(ledger, new ServerMode(account, Operator: false))
             .WithStreamServerTransport(toServer.Reader.AsStream(), fromServer.Writer.AsStream());
+        configureServices?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         var connection = new RawMcpConnection(folder, ledger, host, toServer, fromServer);
@@ -61,7 +62,7 @@ internal sealed class RawMcpConnection : IAsyncDisposable
         await SendLineAsync(line);
         while (true)
         {
-            var text = await _reader.ReadLineAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))
+            var text = await _reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))
                 ?? throw new Xunit.Sdk.XunitException("the server closed its output");
             if (JsonNode.Parse(text) is JsonObject message && message["id"]?.GetValue<int>() == id)
             {

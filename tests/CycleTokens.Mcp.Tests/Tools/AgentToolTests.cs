@@ -415,6 +415,34 @@ public sealed class AgentToolTests
     }
 
     [Fact]
+    public async Task KeyedEscrowAndPurchaseCalls_AreReplayedNotRepeated()
+    {
+        await using var server = await McpTestServer.StartAsync();
+        const string create = """{"amount":300,"job_id":"j1","fab_id":"f1","idempotency_key":"hold-1"}""";
+
+        var first = await server.CallContractAsync("create_escrow", create);
+        var again = await server.CallContractAsync("create_escrow", create);
+        var id = first.Str("escrow_id");
+        var release = $$"""{"escrow_id":"{{id}}","idempotency_key":"pay-1"}""";
+        var released = await server.CallContractAsync("release_escrow", release);
+        var releasedAgain = await server.CallContractAsync("release_escrow", release);
+        var purchase = await server.CallContractAsync("purchase_tokens", """{"tokens":1000,"method":"card","idempotency_key":"buy-1"}""");
+        var purchaseAgain = await server.CallContractAsync("purchase_tokens", """{"tokens":1000,"method":"card","idempotency_key":"buy-1"}""");
+
+        Assert.Equal(id, again.Str("escrow_id"));
+        Assert.True(again.Bool("replayed"));
+        Assert.Equal(700, again.Long("balance_after"));
+        Assert.False(released.Bool("replayed"));
+        Assert.True(releasedAgain.Bool("replayed"));
+        Assert.Equal("released", releasedAgain.Str("status"));
+        Assert.Equal(purchase.Str("purchase_id"), purchaseAgain.Str("purchase_id"));
+        Assert.True(purchaseAgain.Bool("replayed"));
+        Assert.Single((await server.CallOkAsync("list_escrows")).GetProperty("escrows").EnumerateArray());
+        Assert.Equal(700, (await server.CallOkAsync("get_balance")).Long("balance"));
+        Assert.Equal("idempotency key reused with different arguments", await server.CallErrorAsync("create_escrow", """{"amount":301,"job_id":"j1","fab_id":"f1","idempotency_key":"hold-1"}"""));
+    }
+
+    [Fact]
     public async Task ConcurrentKeyedCharges_ChargeOnce()
     {
         await using var server = await McpTestServer.StartAsync();
