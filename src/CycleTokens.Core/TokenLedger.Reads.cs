@@ -137,10 +137,14 @@ public sealed partial class TokenLedger
     }
 
     /// <summary>The user's transactions since the last clear as CSV (RFC 4180, formula cells neutralised), oldest first.</summary>
-    public Task<string> ExportCsvAsync(string account, CancellationToken cancellationToken = default)
+    public Task<string> ExportCsvAsync(string account, CancellationToken cancellationToken = default) =>
+        ExportCsvAsync(account, null, cancellationToken);
+
+    /// <summary>As <see cref="ExportCsvAsync(string, CancellationToken)"/>, reporting progress in rows.</summary>
+    public Task<string> ExportCsvAsync(string account, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
-        return ReadAsync(account, () => CsvExport.Write(AllTransactions(account)), cancellationToken);
+        return ReadAsync(account, () => CsvExport.Write(AllTransactions(account), progress), cancellationToken);
     }
 
     /// <summary>Everything held about the user since the last clear.</summary>

@@ -7,11 +7,17 @@ internal static class CsvExport
 {
     internal const string Header = "date,transaction_id,type,kind,operation,amount,balance_after,counterparty";
 
-    internal static string Write(IEnumerable<TransactionRecord> transactions)
+    internal static string Write(IReadOnlyList<TransactionRecord> transactions, IProgress<WorkProgress>? progress = null)
     {
         var sb = new StringBuilder(Header).Append("\r\n");
+        var rows = 0;
         foreach (var t in transactions)
         {
+            if (++rows % 10_000 == 0)
+            {
+                progress?.Report(new WorkProgress(rows, transactions.Count));
+            }
+
             sb.Append(Cell(t.Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"))).Append(',')
                 .Append(Cell(t.Id)).Append(',')
                 .Append(Cell(t.Type.ToWireName())).Append(',')
@@ -23,6 +29,7 @@ internal static class CsvExport
                 .Append("\r\n");
         }
 
+        progress?.Report(new WorkProgress(transactions.Count, transactions.Count));
         return sb.ToString();
     }
 

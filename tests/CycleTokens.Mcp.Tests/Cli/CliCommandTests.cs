@@ -297,6 +297,35 @@ public sealed class CliCommandTests
     }
 
     [Theory]
+    [InlineData("verify")]
+    [InlineData("history")]
+    [InlineData("backup")]
+    public async Task LongWork_ShowsProgressOnStderr_OnlyOnATerminal(string command)
+    {
+        using var quiet = new CliRunner();
+        using var terminal = new CliRunner { Terminal = true };
+        foreach (var cli in new[] { quiet, terminal })
+        {
+            using var ledger = cli.OpenLedger();
+            await ledger.SpendAsync("alice", 5, "x");
+        }
+
+        string[] Args(CliRunner cli) => command switch
+        {
+            "history" => ["history", "alice", "--csv"],
+            "backup" => ["backup", Path.Combine(cli.Folder, "copy.db")],
+            _ => [command],
+        };
+        var shown = await terminal.RunAsync(Args(terminal));
+        var hidden = await quiet.RunAsync(Args(quiet));
+
+        Assert.Equal(0, shown.Exit);
+        Assert.Matches(@"\r\w+: [\d,]+/[\d,]+ \(100%\)", shown.Err);
+        Assert.Equal(string.Empty, hidden.Err);
+        Assert.Equal(shown.Out.Length > 0, hidden.Out.Length > 0);
+    }
+
+    [Theory]
     [InlineData("balance")]
     [InlineData("grant")]
     [InlineData("set-tier")]

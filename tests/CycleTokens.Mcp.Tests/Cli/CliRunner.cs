@@ -16,11 +16,14 @@ internal sealed class CliRunner : IDisposable
 
     public string Db => Path.Combine(Folder, "ledger.db");
 
+    /// <summary>When true, commands behave as if stderr were a terminal (progress is shown).</summary>
+    public bool Terminal { get; init; }
+
     public async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await new CliApp(output, error, errorIsTerminal: false).InvokeAsync([.. args, "--db", Db]);
+        var exit = await new CliApp(output, error, errorIsTerminal: Terminal).InvokeAsync([.. args, "--db", Db]);
         return (exit, output.ToString(), error.ToString());
     }
 

@@ -29,7 +29,7 @@ internal static class HistoryCommand
             var user = r.GetRequiredValue(account);
             if (r.GetValue(csv))
             {
-                await o.Out.WriteAsync(await ledger.ExportCsvAsync(user, ct));
+                await o.Out.WriteAsync(await ledger.ExportCsvAsync(user, o.Progress("export"), ct));
                 return LedgerCommand.Ok;
             }
 
