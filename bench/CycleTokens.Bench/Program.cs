@@ -1,18 +1,26 @@
 using System.CommandLine;
+using CycleTokens.Bench.Hop;
+using CycleTokens.Bench.Ledger;
+using CycleTokens.Bench.Share;
 using CycleTokens.Bench.Startup;
 
 namespace CycleTokens.Bench;
 
 /// <summary>
-/// <c>cycletokens-bench MODE ...</c>: end-to-end measurements of server commands, one subcommand per mode. Run through
-/// <c>bench/run.sh</c>, which builds what is measured.
+/// <c>cycletokens-bench MODE ...</c>: measurements of the engine (in process) and of server commands (over stdio), one
+/// subcommand per mode. Run through <c>bench/run.sh</c>, which builds what is measured.
 /// </summary>
 internal static class Program
 {
     public static Task<int> Main(string[] args)
     {
-        var root = new RootCommand("End-to-end benchmarks of CycleTokens server commands (see docs/benchmarks.md).");
+        var root = new RootCommand("Benchmarks of CycleTokens: the engine in process and the server over stdio (see docs/benchmarks.md).");
         root.Subcommands.Add(StartupMode.Create());
+        root.Subcommands.Add(LedgerMode.Create());
+        root.Subcommands.Add(HopMode.Create());
+        root.Subcommands.Add(MemoryMode.Create());
+        root.Subcommands.Add(ShareMode.Create());
+        root.Subcommands.Add(ShareWorker.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -62,7 +62,7 @@ internal static class StartupProbe
         }
     }
 
-    private static ProcessStartInfo StartInfo(Candidate candidate, string database)
+    internal static ProcessStartInfo StartInfo(Candidate candidate, string database)
     {
         var info = new ProcessStartInfo(candidate.FileName)
         {
@@ -114,7 +114,7 @@ internal static class StartupProbe
         }
     }
 
-    private static async Task StopAsync(Process process)
+    internal static async Task StopAsync(Process process)
     {
         try
         {

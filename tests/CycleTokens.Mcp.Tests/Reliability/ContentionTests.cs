@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CycleTokens.Core;
+using CycleTokens.Mcp.Tests.Support;
+using Xunit.Abstractions;
+
+namespace CycleTokens.Mcp.Tests.Reliability;
+
+/// <summary>
+/// How long a charge takes when writers queue for the file: the same charges sent by one process with one sender
+/// (no contention), one process with eight senders (they queue inside the process), and four processes with two
+/// senders each (they queue for SQLite's write lock). Round trips are measured at the client and printed for
+/// docs/reliability.md; nothing is asserted about time, only that every charge was applied once and the file verifies.
+/// </summary>
+[Collection(ReliabilityGroup.Name)]
+public sealed class ContentionTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task ChargesFromOneAndFourProcesses_AreAllApplied_AndTheirRoundTripsAreReported()
+    {
+        var perSender = TestRuns.Long ? 1000 : 150;
+        using var folder = new TempFolder();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(TestRuns.Long ? 20 : 3));
+
+        var single = await RunAsync(folder.File("single.db"), processes: 1, sendersPerProcess: 1, perSender * 2, cts.Token);
+        var queued = await RunAsync(folder.File("queued.db"), processes: 1, sendersPerProcess: 8, perSender, cts.Token);
+        var shared = await RunAsync(folder.File("shared.db"), processes: 4, sendersPerProcess: 2, perSender, cts.Token);
+
+        output.WriteLine("charge round trips (client side, MCP over stdio, synchronous=FULL):");
+        output.WriteLine($"  1 process  x 1 sender : {single}");
+        output.WriteLine($"  1 process  x 8 senders: {queued}");
+        output.WriteLine($"  4 processes x 2 senders: {shared}");
+    }
+
+    private static async Task<Figures> RunAsync(string db, int processes, int sendersPerProcess, int perSender, CancellationToken cancellationToken)
+    {
+        var sessions = new List<ServerSession>();
+        Figures figures;
+        try
+        {
+            sessions.AddRange(await Task.WhenAll(Enumerable.Range(0, processes).Select(
+                i => ServerSession.StartAsync($"contention-{i}", ["--db", db, "--account", $"user-{i % 2}"], null, cancellationToken))));
+            foreach (var session in sessions)
+            {
+                // Create the user and warm the process up (JIT) before anything is measured.
+                await session.CallOkAsync("get_balance", [], cancellationToken);
+                await session.CallOkAsync("charge_for_operation", new JsonObject { ["operation"] = "marketplace.publish" }, cancellationToken);
+            }
+
+            var recorder = new LoadRecorder();
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(sessions.SelectMany(session => Enumerable.Range(0, sendersPerProcess).Select(_ => Task.Run(
+                async () =>
+                {
+                    for (var i = 0; i < perSender; i++)
+                    {
+                        // marketplace.publish costs 0: the charge is written (journal, history) but never runs out of tokens.
+                        await recorder.CallAsync(session, "charge_for_operation", session.Name, new JsonObject { ["operation"] = "marketplace.publish" }, cancellationToken);
+                    }
+                },
+                cancellationToken))));
+            watch.Stop();
+
+            Assert.Empty(recorder.Anomalies);
+            var charges = recorder.Calls;
+            Assert.Equal(processes * sendersPerProcess * perSender, charges.Count(c => c.Ok));
+            Assert.Equal(charges.Count + processes, LedgerFile.Journal(db).Count(r => r.Kind == "charge"));
+            figures = new Figures(LatencySummary.Of(charges.Select(c => c.LatencyMs)), charges.Count / watch.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                await session.DisposeAsync();
+            }
+        }
+
+        using var ledger = TokenLedger.Open(new LedgerOptions { DatabasePath = db });
+        var report = await ledger.VerifyAsync(cancellationToken);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        return figures;
+    }
+
+    private sealed record Figures(LatencySummary Latency, double PerSecond)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Latency}, {PerSecond:F0} charges/s");
+    }
+}

@@ -1,0 +1,13 @@
+using System.Text.Json;
+
+namespace CycleTokens.Mcp.Tests.Support;
+
+/// <summary>One tool call a load test made: who made it, its outcome (result or error sentence) and its round trip.</summary>
+internal sealed record ToolCall(string Process, string Tool, string Account, JsonElement? Result, string? Error, bool Replayed, double LatencyMs)
+{
+    public bool Ok => Error is null;
+
+    public long Long(string name) => Result!.Value.GetProperty(name).GetInt64();
+
+    public string Str(string name) => Result!.Value.GetProperty(name).GetString()!;
+}
