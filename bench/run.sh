@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# End-to-end benchmarks of the built server; never part of `dotnet test` or CI. See docs/benchmarks.md.
+# Benchmarks of the engine and of the built server; never part of `dotnet test` or CI, never fail a build.
+# See docs/benchmarks.md.
 #
-#   bench/run.sh [MODE] [BENCH OPTIONS...]     MODE: startup (default)
+#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | hop | memory | share
+#   QUICK=1 bench/run.sh        a shorter run of the same modes (minutes, for checking the harness, not for figures)
 #
 # Builds and publishes what is measured into artifacts/bench/, installs the reference server from npm there, prints
-# the machine, then runs the bench tool. Environment: RUNS (20), WARMUPS (2), SKIP_AOT=1, REFERENCE_VERSION.
+# the machine, then runs each mode of the bench tool; everything printed on stdout is also kept in
+# artifacts/bench/results-<UTC time>.md. Environment: QUICK=1, RUNS (startup, 20), WARMUPS (startup, 2), SKIP_AOT=1,
+# REFERENCE_VERSION, SIZES (ledger sizes, default 1000,10000,100000,1000000), CALLS (memory, 100000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-mode="${1:-startup}"
-[ $# -gt 0 ] && shift
+modes=("$@")
+[ ${#modes[@]} -eq 0 ] && modes=(all)
+[ "${modes[0]}" = all ] && modes=(startup ledger hop memory share)
+quick="${QUICK:-0}"
 work=artifacts/bench
-runs="${RUNS:-20}"
+if [ "$quick" = 1 ]; then
+  runs="${RUNS:-5}" sizes="${SIZES:-1000,10000,100000}" calls="${CALLS:-10000}"
+else
+  runs="${RUNS:-20}" sizes="${SIZES:-1000,10000,100000,1000000}" calls="${CALLS:-100000}"
+fi
 warmups="${WARMUPS:-2}"
 # The official TypeScript "everything" server, pinned so runs compare.
 reference_version="${REFERENCE_VERSION:-2026.8.31}"
 reference="$work/reference/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+bench=(dotnet bench/CycleTokens.Bench/bin/Release/net10.0/cycletokens-bench.dll)
+results="$work/results-$(date -u +%Y%m%dT%H%M%SZ).md"
 
 say() { echo "== $*" >&2; }
 
@@ -25,9 +37,11 @@ machine() {
   echo "Machine:"
   echo "- CPU: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "- memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+  echo "- disk: $(df -h --output=source,fstype . | tail -1 | tr -s ' ')"
   echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
   echo "- .NET SDK $(dotnet --version), runtime $(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ { v = $2 } END { print v }')"
-  echo "- node $(node --version 2>/dev/null || echo 'not installed')"
+  echo "- node $(node --version 2>/dev/null || echo 'not installed'), reference server $reference_version"
+  echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
 }
 
@@ -61,7 +75,21 @@ install_reference() {
   fi
 }
 
+# Our servers as measured end to end: the tool package's IL and, when it was built, Native AOT.
+servers() {
+  local flag="$1"
+  local list=("$flag" "Release IL (tool package)=dotnet src/CycleTokens.Mcp/bin/Release/net10.0/cycletokens.dll --db {db} --account bench")
+  [ -x "$work/aot/cycletokens" ] && list+=("$flag" "Native AOT=$work/aot/cycletokens --db {db} --account bench")
+  printf '%s\n' "${list[@]}"
+}
+
+reference_args() {
+  [ -f "$reference" ] && printf '%s\n' --reference "reference: server-everything $reference_version (node)=node $reference stdio"
+  return 0
+}
+
 startup() {
+  say "startup (item 4: cold start)"
   local candidates=(
     --candidate "dotnet run (Debug, dev default)=dotnet run --project src/CycleTokens.Mcp --no-build -- --db {db}"
     --candidate "dotnet cycletokens.dll (Release IL, as in the tool package)=dotnet src/CycleTokens.Mcp/bin/Release/net10.0/cycletokens.dll --db {db}"
@@ -69,18 +97,66 @@ startup() {
   )
   [ -x "$work/aot/cycletokens" ] && candidates+=(--candidate "Native AOT publish=$work/aot/cycletokens --db {db}")
   [ -f "$reference" ] && candidates+=(--candidate "reference: server-everything $reference_version (node)=node $reference stdio")
-  machine
-  dotnet bench/CycleTokens.Bench/bin/Release/net10.0/cycletokens-bench.dll startup --runs "$runs" --warmups "$warmups" "${candidates[@]}" "$@"
+  "${bench[@]}" startup --runs "$runs" --warmups "$warmups" "${candidates[@]}"
 }
 
-case "$mode" in
-  startup)
-    build
-    install_reference
-    startup "$@"
-    ;;
-  *)
-    echo "unknown mode '$mode' (modes: startup)" >&2
-    exit 2
-    ;;
-esac
+ledger() {
+  say "ledger (items 1 and 2: BenchmarkDotNet in process; seeds are built once into $work/ledger/seed)"
+  local extra=()
+  [ "$quick" = 1 ] && extra+=(--quick)
+  "${bench[@]}" ledger --sizes "$sizes" --work "$work/ledger" "${extra[@]}"
+}
+
+hop() {
+  say "hop (item 3: tool calls over stdio against the reference's echo)"
+  local args
+  mapfile -t args < <(servers --candidate; reference_args)
+  if [ "$quick" = 1 ]; then
+    "${bench[@]}" hop --rounds 5 --batch 100 --warmup 500 --floor-commits 300 "${args[@]}"
+  else
+    "${bench[@]}" hop --rounds 20 --batch 100 --warmup 2000 --floor-commits 2000 "${args[@]}"
+  fi
+}
+
+memory() {
+  say "memory (item 4: resident memory at idle and after $calls calls)"
+  local args
+  mapfile -t args < <(servers --candidate; reference_args)
+  "${bench[@]}" memory --calls "$calls" "${args[@]}"
+}
+
+share() {
+  say "share (item 5: processes charging on one file)"
+  if [ "$quick" = 1 ]; then
+    "${bench[@]}" share --processes 1,2,4 --seconds 2
+  else
+    "${bench[@]}" share --processes 1,2,4 --seconds 5
+  fi
+}
+
+for mode in "${modes[@]}"; do
+  case "$mode" in
+    startup | ledger | hop | memory | share) ;;
+    *)
+      echo "unknown mode '$mode' (modes: all startup ledger hop memory share)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+build
+install_reference
+mkdir -p "$work"
+{
+  echo "# bench/run.sh ${modes[*]}$([ "$quick" = 1 ] && echo ' (QUICK=1)'), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo
+  machine
+  for mode in "${modes[@]}"; do
+    started=$SECONDS
+    # A mode that fails is reported and the others still run.
+    "$mode" || echo "($mode failed with exit status $?)"
+    echo "($mode: $((SECONDS - started)) s)"
+    echo
+  done
+} | tee "$results"
+say "results kept in $results"

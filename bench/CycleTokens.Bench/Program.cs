@@ -21,6 +21,7 @@ internal static class Program
         root.Subcommands.Add(MemoryMode.Create());
         root.Subcommands.Add(ShareMode.Create());
         root.Subcommands.Add(ShareWorker.Create());
+        root.Subcommands.Add(LoopMode.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -13,7 +13,7 @@ public sealed partial class TokenLedger
 {
     private const string SetTierSql = "UPDATE accounts SET tier = $tier WHERE id = $id";
 
-    private const string FindTxSql = "SELECT seq, kind, account, month_key, counterparty FROM transactions WHERE id = $id";
+    private const string FindTxSql = "SELECT seq, kind, account, month_key, counterparty, created_ms, operation, amount FROM transactions WHERE id = $id";
 
     private const string TxPostingsSql = "SELECT account, bucket, amount FROM postings WHERE tx_seq = $seq ORDER BY idx";
 
@@ -116,7 +116,7 @@ public sealed partial class TokenLedger
         CheckId(transactionId, "transaction_id");
         var why = Check.Text(reason, "reason", 500);
         var key = Check.IdempotencyKey(idempotencyKey);
-        (long Seq, string Kind, string Account, int MonthKey, string Counterparty)? target = null;
+        (long Seq, string Kind, string Account, int MonthKey, string Counterparty, long CreatedMs, string? Operation, long Amount)? target = null;
         return WriteAsync(
             null,
             () => (target = FindTx(transactionId)).Value.Account,
@@ -125,7 +125,7 @@ public sealed partial class TokenLedger
             OutcomeJsonContext.Default.RefundResult,
             () =>
             {
-                var (seq, kind, account, monthKey, counterparty) = target ?? FindTx(transactionId);
+                var (seq, kind, account, monthKey, counterparty, createdMs, operation, amount) = target ?? FindTx(transactionId);
                 if (kind != TransactionKind.Charge.ToWireName() && kind != TransactionKind.Spend.ToWireName())
                 {
                     throw LedgerException.Invalid("transaction_id", "must name a charge or spend", kind);
@@ -172,6 +172,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 _db.Command(InsertRefundSql).With("$charge", transactionId).With("$refund", row.Id).ExecuteNonQuery();
+                _usage.Add(account, createdMs, operation!, -1, -amount);
                 Emit(LedgerEventNames.TokenAdded, account, ("amount", refunded), ("source", "refund"), ("refunded_transaction_id", transactionId), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
                 return new RefundResult(row.Id, transactionId, refunded, expired, row.BalanceAfter, Replayed: false);
             },
@@ -210,6 +211,7 @@ public sealed partial class TokenLedger
                 var month = Math.Max(_months.KeyOf(_now), user.MonthKey);
                 _db.Command(ClearUserSql).With("$id", account).With("$month", month).With("$seq", row.Seq).ExecuteNonQuery();
                 _db.Command(ClearCacheSql).With("$account", account).ExecuteNonQuery();
+                _usage.Clear(account);
                 PostAllowance(account, Catalog.Tiers[Tier.Free].TokensPerMonth, month);
                 var balance = LoadUser(account)!.Balance;
                 Emit(LedgerEventNames.DataCleared, account, ("cleared", user.Balance), ("cancelled_escrows", (long)cancelled), ("balance", balance));
@@ -255,11 +257,12 @@ public sealed partial class TokenLedger
             cancellationToken);
     }
 
-    private (long Seq, string Kind, string Account, int MonthKey, string Counterparty) FindTx(string transactionId)
+    private (long Seq, string Kind, string Account, int MonthKey, string Counterparty, long CreatedMs, string? Operation, long Amount) FindTx(string transactionId)
     {
         using var reader = _db.Command(FindTxSql).With("$id", transactionId).ExecuteReader();
         return reader.Read()
-            ? (reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetStringOrNull(4) ?? AccountNames.Platform)
+            ? (reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetStringOrNull(4) ?? AccountNames.Platform,
+               reader.GetInt64(5), reader.GetStringOrNull(6), reader.GetInt64(7))
             : throw LedgerException.NotFound("Transaction", "transaction_id", transactionId);
     }
 

@@ -29,7 +29,8 @@ public sealed partial class TokenLedger
         var op = CheckKnown(Check.OperationName(operation));
         var paramsHash = CanonicalJson.Hash(Check.JsonObject(parameters, "params") ?? "{}");
         Check.Amount(quantity, "quantity", 1, 1_000_000);
-        return ReadAsync(account, () => Quote(LoadUser(account)!, op, paramsHash, quantity), cancellationToken);
+        // One statement reads the user, what is due and the cache entry: that is the whole estimate.
+        return ReadAsync(account, () => Quote(LoadUser(account)!, op, paramsHash, quantity), cancellationToken, new CacheKey(op, paramsHash), stateOnly: true);
     }
 
     /// <summary>Charges a catalogue operation: debits the total and credits creator and platform in one transaction.</summary>
@@ -100,7 +101,8 @@ public sealed partial class TokenLedger
                     creator, creatorShare, platformShare, row.BalanceAfter, quote.PricedBy, _now, Replayed: false);
             },
             static r => r with { Replayed = true },
-            cancellationToken);
+            cancellationToken,
+            new CacheKey(op, paramsHash));
     }
 
     /// <summary>Spends a caller-given amount on a named operation (no catalogue price); the platform receives it.</summary>
@@ -155,7 +157,18 @@ public sealed partial class TokenLedger
     private PriceQuote Quote(UserRow user, string operation, string paramsHash, int quantity)
     {
         var (basePrice, pricedBy) = Catalog.PriceOf(operation);
-        var last = _db.Command(CacheLookupSql).With("$account", user.Id).With("$operation", operation).With("$hash", paramsHash).ExecuteScalar();
+        long? last;
+        if (_checkedCache is { } c && c.Account == user.Id && c.Key == new CacheKey(operation, paramsHash))
+        {
+            // Read with the user's state in this snapshot or under this write lock; nothing has written it since.
+            _checkedCache = null;
+            last = c.LastMs;
+        }
+        else
+        {
+            last = _db.Command(CacheLookupSql).With("$account", user.Id).With("$operation", operation).With("$hash", paramsHash).ExecuteScalar() as long?;
+        }
+
         var cached = last is long lastMs && _nowMs - lastMs < (long)Catalog.CacheWindow.TotalMilliseconds;
         var unit = cached ? CeilDiv(basePrice * Catalog.CachePayPct, 100) : basePrice;
         var batchPct = Catalog.BatchDiscountFor(quantity);

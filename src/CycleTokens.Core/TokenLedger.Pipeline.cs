@@ -21,9 +21,10 @@ public sealed partial class TokenLedger
     /// </summary>
     /// <remarks>
     /// A due month reset or escrow expiry of an existing user is the ledger's own work, owed whatever the call's
-    /// outcome: it is committed first, so a failing call neither undoes it nor reports a state the file does not hold
-    /// (e.g. "not held (status: cancelled)" for an escrow still held on disk). A new user is created inside the call's
-    /// transaction, so a failing first call leaves no trace.
+    /// outcome: it is performed first, under the same lock, and the call runs after a savepoint, so a failing call is
+    /// rolled back to that savepoint and the due work is still committed — a failing call neither undoes it nor reports
+    /// a state the file does not hold (e.g. "not held (status: cancelled)" for an escrow still held on disk). A new user
+    /// is created inside the call, so a failing first call leaves no trace.
     /// </remarks>
     private async Task<T> WriteAsync<T>(
         string? touch,
@@ -33,29 +34,41 @@ public sealed partial class TokenLedger
         JsonTypeInfo<T> outcomeType,
         Func<T> body,
         Func<T, T> asReplayed,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        CacheKey? cache = null)
     {
         await _gate.WaitAsync(cancellationToken);
         var events = new List<LedgerEvent>();
         try
         {
             StartClock();
-            if (touch is not null)
-            {
-                events.AddRange(Touch(touch, createIfMissing: false));
-            }
-
+            _pending.Clear();
             _db.BeginWrite();
+            var owed = false;
+            List<LedgerEvent> due = [];
             try
             {
+                if (touch is not null)
+                {
+                    owed = PerformDueWork(touch, cache);
+                    due = TakePending();
+                }
+
+                // Only a call whose failure must keep something (its key's outcome, the due work) needs the savepoint.
+                var savepoint = key is not null || owed;
+                if (savepoint)
+                {
+                    _db.SetSavepoint();
+                }
+
                 var account = key is null ? null : scope();
                 if (key is not null && TryReplay(account!, key, fingerprint!, outcomeType, out var replayed))
                 {
-                    _db.Rollback();
+                    Conclude(owed);
+                    events.AddRange(due);
                     return asReplayed(replayed!);
                 }
 
-                _db.SetSavepoint();
                 T result;
                 try
                 {
@@ -63,12 +76,13 @@ public sealed partial class TokenLedger
                 }
                 catch (LedgerException failure) when (key is not null)
                 {
-                    // Undo the effects, keep the failure as the key's outcome.
+                    // Undo the effects, keep the failure as the key's outcome (and the due work).
                     _db.RollbackToSavepoint();
                     _pending.Clear();
                     var error = JsonSerializer.Serialize(new StoredError(failure.Code, failure.Field, failure.Message), OutcomeJsonContext.Default.StoredError);
                     StoreOutcome(account!, key, fingerprint!, "{\"error\":" + error + "}");
                     _db.Commit();
+                    events.AddRange(due);
                     throw;
                 }
 
@@ -78,8 +92,18 @@ public sealed partial class TokenLedger
                 }
 
                 _db.Commit();
+                events.AddRange(due);
                 events.AddRange(TakePending());
                 return result;
+            }
+            catch (LedgerException) when (owed && _db.InTransaction)
+            {
+                // A business failure (or a reused key): undo the call, commit the due work.
+                _db.RollbackToSavepoint();
+                _pending.Clear();
+                _db.Commit();
+                events.AddRange(due);
+                throw;
             }
             catch
             {
@@ -90,6 +114,8 @@ public sealed partial class TokenLedger
         }
         finally
         {
+            _checkedUser = null;
+            _checkedCache = null;
             _gate.Release();
             Raise(events);
         }
@@ -101,23 +127,44 @@ public sealed partial class TokenLedger
 
     /// <summary>
     /// Runs a read in one snapshot. When the account needs creating, its lazy month reset or an escrow expiry,
-    /// that write happens first in its own transaction.
+    /// that write happens first in its own transaction, and the read takes a new snapshot after it.
     /// </summary>
-    private async Task<T> ReadAsync<T>(string? touch, Func<T> body, CancellationToken cancellationToken)
+    /// <param name="touch">The user whose state the read starts from (checked, created or brought up to date).</param>
+    /// <param name="body">The read.</param>
+    /// <param name="cancellationToken">Cancels the wait for the ledger.</param>
+    /// <param name="cache">A discount cache entry the body needs, read with the user's state.</param>
+    /// <param name="stateOnly">
+    /// The body needs nothing but the user's state and that cache entry: the one statement that reads them is the
+    /// whole read (a statement is its own snapshot), so no transaction is opened.
+    /// </param>
+    private async Task<T> ReadAsync<T>(string? touch, Func<T> body, CancellationToken cancellationToken, CacheKey? cache = null, bool stateOnly = false)
     {
         await _gate.WaitAsync(cancellationToken);
         var events = new List<LedgerEvent>();
         try
         {
             StartClock();
-            if (touch is not null)
+            if (stateOnly && touch is not null)
             {
-                events.AddRange(Touch(touch, createIfMissing: true));
+                if (!IsCurrent(touch, cache))
+                {
+                    events.AddRange(Touch(touch));
+                    IsCurrent(touch, cache);
+                }
+
+                return body();
             }
 
             _db.BeginRead();
             try
             {
+                if (touch is not null && !IsCurrent(touch, cache))
+                {
+                    _db.Rollback();
+                    events.AddRange(Touch(touch));
+                    _db.BeginRead();
+                }
+
                 var result = body();
                 _db.Commit();
                 return result;
@@ -130,23 +177,35 @@ public sealed partial class TokenLedger
         }
         finally
         {
+            _snapshotUser = null;
+            _checkedCache = null;
             _gate.Release();
             Raise(events);
         }
     }
 
-    /// <summary>Performs a due account creation, month reset or escrow expiry in its own transaction; returns its events.</summary>
-    private List<LedgerEvent> Touch(string account, bool createIfMissing)
+    /// <summary>Commits the due work performed before a call that ends without effects of its own; else ends the transaction.</summary>
+    private void Conclude(bool owed)
+    {
+        if (owed)
+        {
+            _db.RollbackToSavepoint();
+            _db.Commit();
+        }
+        else
+        {
+            _db.Rollback();
+        }
+    }
+
+    /// <summary>Creates the user or performs its due month reset or escrow expiry in a write of its own; returns its events.</summary>
+    private List<LedgerEvent> Touch(string account)
     {
         _pending.Clear();
-        if (!NeedsTouch(account, createIfMissing))
-        {
-            return [];
-        }
-
         _db.BeginWrite();
         try
         {
+            // Re-read under the write lock: another process may have done it meanwhile.
             EnsureUser(account);
             _db.Commit();
             return TakePending();

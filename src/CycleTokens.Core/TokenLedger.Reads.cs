@@ -11,19 +11,11 @@ public sealed partial class TokenLedger
 {
     private const string TxColumns = "seq, id, created_ms, type, kind, operation, amount, counterparty, balance_after, metadata, ref";
 
-    // Static SQL; absent filters are NULL parameters.
-    private const string HistorySql = "SELECT " + TxColumns + """
-         FROM transactions
-        WHERE account = $account AND seq > $start AND seq < $cursor
-          AND ($type IS NULL OR type = $type)
-          AND ($kind IS NULL OR kind = $kind)
-          AND ($operation IS NULL OR operation = $operation)
-          AND ($after IS NULL OR created_ms >= $after)
-          AND ($before IS NULL OR created_ms < $before)
-          AND ($min IS NULL OR amount >= $min)
-        ORDER BY seq DESC
-        LIMIT $limit
-        """;
+    // One statement per combination of filters present (at most 64, each prepared once), each searching the index that
+    // fits: (account, operation, seq) or (account, kind, seq) for those filters, else (account, seq). Without statistics
+    // SQLite would take (account, seq) and filter, reading the user's whole history for a rare operation; INDEXED BY
+    // names the right one.
+    private static readonly string?[] HistorySqlByFilters = new string?[64];
 
     private const string AllTxSql = "SELECT " + TxColumns + " FROM transactions WHERE account = $account AND seq > $start ORDER BY seq";
 
@@ -79,18 +71,18 @@ public sealed partial class TokenLedger
                 var user = LoadUser(account)!;
                 var list = new List<TransactionRecord>();
                 long lastSeq = 0;
-                using (var reader = _db.Command(HistorySql)
+                var command = _db.Command(HistorySql(query))
                     .With("$account", account)
                     .With("$start", user.HistoryStart)
                     .With("$cursor", cursor)
-                    .With("$type", query.Type?.ToWireName())
-                    .With("$kind", query.Kind?.ToWireName())
-                    .With("$operation", query.Operation)
-                    .With("$after", query.After?.ToUnixTimeMilliseconds())
-                    .With("$before", query.Before?.ToUnixTimeMilliseconds())
-                    .With("$min", query.MinAmount)
-                    .With("$limit", query.Limit + 1)
-                    .ExecuteReader())
+                    .With("$limit", query.Limit + 1);
+                BindIfPresent(command, "$type", query.Type?.ToWireName());
+                BindIfPresent(command, "$kind", query.Kind?.ToWireName());
+                BindIfPresent(command, "$operation", query.Operation);
+                BindIfPresent(command, "$after", query.After?.ToUnixTimeMilliseconds());
+                BindIfPresent(command, "$before", query.Before?.ToUnixTimeMilliseconds());
+                BindIfPresent(command, "$min", query.MinAmount);
+                using (var reader = command.ExecuteReader())
                 {
                     var more = false;
                     while (reader.Read())
@@ -174,6 +166,10 @@ public sealed partial class TokenLedger
         return ReadAsync(null, () => (long)_db.Command(PositionSql).With("$account", account).ExecuteScalar()!, cancellationToken);
     }
 
+    /// <summary>Usage counted from the journal whatever the period (tests compare it with <c>usage_months</c>).</summary>
+    internal Task<UsageReport> ScanUsageAsync(string account, DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+        ReadAsync(account, () => ScanUsage(LoadUser(account)!, since, until), cancellationToken);
+
     private Balance ReadBalance(string account)
     {
         var user = LoadUser(account)!;
@@ -191,7 +187,55 @@ public sealed partial class TokenLedger
             next);
     }
 
+    /// <summary>The history statement for the filters this query sets (parameters of absent filters do not appear).</summary>
+    internal static string HistorySql(HistoryQuery query)
+    {
+        var filters = (query.Type is null ? 0 : 1) | (query.Kind is null ? 0 : 2) | (query.Operation is null ? 0 : 4)
+            | (query.After is null ? 0 : 8) | (query.Before is null ? 0 : 16) | (query.MinAmount is null ? 0 : 32);
+        return HistorySqlByFilters[filters] ??= BuildHistorySql(filters);
+    }
+
+    private static string BuildHistorySql(int filters)
+    {
+        var index = (filters & 4) != 0 ? " INDEXED BY ix_tx_account_op_seq" : (filters & 2) != 0 ? " INDEXED BY ix_tx_account_kind_seq" : string.Empty;
+        var sql = new System.Text.StringBuilder("SELECT " + TxColumns + " FROM transactions" + index + " WHERE account = $account");
+        sql.Append((filters & 2) != 0 ? " AND kind = $kind" : string.Empty)
+            .Append((filters & 4) != 0 ? " AND operation = $operation" : string.Empty)
+            .Append(" AND seq > $start AND seq < $cursor")
+            .Append((filters & 1) != 0 ? " AND type = $type" : string.Empty)
+            .Append((filters & 8) != 0 ? " AND created_ms >= $after" : string.Empty)
+            .Append((filters & 16) != 0 ? " AND created_ms < $before" : string.Empty)
+            .Append((filters & 32) != 0 ? " AND amount >= $min" : string.Empty)
+            .Append(" ORDER BY seq DESC LIMIT $limit");
+        return sql.ToString();
+    }
+
+    private static void BindIfPresent(SqliteCommand command, string name, object? value)
+    {
+        if (value is not null)
+        {
+            command.With(name, value);
+        }
+    }
+
+    /// <summary>Usage in [since, until): from <c>usage_months</c> when the period is whole months, else from the journal.</summary>
     private UsageReport ReadUsage(UserRow user, DateTimeOffset since, DateTimeOffset until)
+    {
+        if (_usage.TryWholeMonths(since, until, out var from, out var to))
+        {
+            var months = _usage.Read(user.Id, from, to);
+            return new UsageReport(
+                since,
+                until,
+                months.Sum(m => m.Tokens),
+                [.. months.Select(m => new OperationUsage(m.Operation, m.Count, m.Tokens, RoundHalfUpDiv(m.Tokens, m.Count)))]);
+        }
+
+        return ScanUsage(user, since, until);
+    }
+
+    /// <summary>Usage in [since, until) counted from the journal (any period; what <c>usage_months</c> must agree with).</summary>
+    internal UsageReport ScanUsage(UserRow user, DateTimeOffset since, DateTimeOffset until)
     {
         var rows = new List<OperationUsage>();
         long used = 0;

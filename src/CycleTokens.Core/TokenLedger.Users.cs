@@ -18,8 +18,13 @@ public sealed partial class TokenLedger
 
     private const string SetMonthSql = "UPDATE accounts SET month_key = $month WHERE id = $id";
 
-    private const string DueEscrowSql = """
-        SELECT 1 FROM escrows WHERE account = $account AND status = 'held' AND expires_ms <= $now LIMIT 1
+    // The user, whether an escrow of theirs is past its expiry, and the discount cache's last charge of one operation
+    // and params (NULL when not asked for): what starting a call needs, in one statement.
+    private const string UserStateSql = """
+        SELECT a.balance, a.allowance, a.purchased, a.tier, a.month_key, a.history_start,
+               EXISTS (SELECT 1 FROM escrows e WHERE e.account = a.id AND e.status = 'held' AND e.expires_ms <= $now),
+               (SELECT c.last_ms FROM discount_cache c WHERE c.account = a.id AND c.operation = $operation AND c.params_hash = $hash)
+          FROM accounts a WHERE a.id = $id AND a.kind = 'user'
         """;
 
     private const string PruneKeysSql = "DELETE FROM idempotency WHERE account = $account AND created_ms < $before";
@@ -28,6 +33,12 @@ public sealed partial class TokenLedger
 
     private UserRow? LoadUser(string account)
     {
+        // Inside a read, the row checked at its start is the snapshot's: nothing can change it.
+        if (_snapshotUser is { } snapshot && snapshot.Id == account)
+        {
+            return snapshot;
+        }
+
         using var reader = _db.Command(LoadUserSql).With("$id", account).ExecuteReader();
         if (!reader.Read())
         {
@@ -44,17 +55,74 @@ public sealed partial class TokenLedger
             reader.GetInt64(5));
     }
 
-    /// <summary>True when reading this user must first create it, reset its month or expire an escrow.</summary>
-    private bool NeedsTouch(string account, bool createIfMissing)
+    /// <summary>
+    /// The user (null if it does not exist yet), whether anything is due (a month reset or an escrow past its expiry),
+    /// and, when <paramref name="cache"/> names an operation and params, the discount cache's last charge of them.
+    /// </summary>
+    private (UserRow? User, bool Due, long? LastMs) LoadUserState(string account, CacheKey? cache)
     {
-        var user = LoadUser(account);
-        if (user is null)
+        using var reader = _db.Command(UserStateSql)
+            .With("$id", account)
+            .With("$now", _nowMs)
+            .With("$operation", cache?.Operation)
+            .With("$hash", cache?.ParamsHash)
+            .ExecuteReader();
+        if (!reader.Read())
         {
-            return createIfMissing;
+            return (null, false, null);
         }
 
-        return _months.KeyOf(_now) > user.MonthKey
-            || _db.Command(DueEscrowSql).With("$account", account).With("$now", _nowMs).ExecuteScalar() is not null;
+        var user = new UserRow(
+            account,
+            reader.GetInt64(0),
+            reader.GetInt64(1),
+            reader.GetInt64(2),
+            TierNames.Parse(reader.GetString(3)),
+            reader.GetInt32(4),
+            reader.GetInt64(5));
+        return (user, _months.KeyOf(_now) > user.MonthKey || reader.GetInt64(6) != 0, reader.GetInt64OrNull(7));
+    }
+
+    /// <summary>
+    /// At the start of a read: true when the user exists with nothing due; its row (and the cache entry asked for)
+    /// then serve the rest of the read, which sees the same snapshot.
+    /// </summary>
+    private bool IsCurrent(string account, CacheKey? cache)
+    {
+        var (user, due, lastMs) = LoadUserState(account, cache);
+        if (user is null || due)
+        {
+            return false;
+        }
+
+        _snapshotUser = user;
+        _checkedCache = cache is { } key ? (account, key, lastMs) : null;
+        return true;
+    }
+
+    /// <summary>
+    /// At the start of a write, under its lock: performs an existing user's due month reset or escrow expiry and says
+    /// whether it wrote anything. When nothing was due, the row read (and the cache entry asked for) serve the call's
+    /// first <see cref="EnsureUser"/> (and <see cref="Quote"/>).
+    /// </summary>
+    private bool PerformDueWork(string account, CacheKey? cache)
+    {
+        var (user, due, lastMs) = LoadUserState(account, cache);
+        if (user is null)
+        {
+            // Created by the call itself, inside its savepoint.
+            return false;
+        }
+
+        if (due)
+        {
+            EnsureUser(account);
+            return true;
+        }
+
+        _checkedUser = user;
+        _checkedCache = cache is { } key ? (account, key, lastMs) : null;
+        return false;
     }
 
     /// <summary>
@@ -63,6 +131,13 @@ public sealed partial class TokenLedger
     /// </summary>
     private UserRow EnsureUser(string account)
     {
+        // Every write body starts with EnsureUser, so the row PerformDueWork checked under this lock is still current.
+        if (_checkedUser is { } checkedUser && checkedUser.Id == account)
+        {
+            _checkedUser = null;
+            return checkedUser;
+        }
+
         // A month, once reached, is never left: a process whose clock lags keeps the stored month.
         var clockMonth = _months.KeyOf(_now);
         var user = LoadUser(account);

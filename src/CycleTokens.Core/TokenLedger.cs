@@ -22,6 +22,7 @@ public sealed partial class TokenLedger : IDisposable
 {
     private readonly LedgerDatabase _db;
     private readonly Journal _journal;
+    private readonly UsageMonths _usage;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeProvider _time;
     private readonly IIdGenerator _ids;
@@ -32,6 +33,11 @@ public sealed partial class TokenLedger : IDisposable
     private DateTimeOffset _now;
     private long _nowMs;
 
+    // The user row checked at the start of the current read (its snapshot) or write (under its lock, nothing due).
+    private UserRow? _snapshotUser;
+    private UserRow? _checkedUser;
+    private (string Account, CacheKey Key, long? LastMs)? _checkedCache;
+
     private TokenLedger(LedgerOptions options, PriceCatalog catalog, TimeProvider time, IIdGenerator ids, ILogger logger)
     {
         _options = options;
@@ -41,7 +47,18 @@ public sealed partial class TokenLedger : IDisposable
         _logger = logger;
         _months = new MonthCalendar(options.MonthTimeZone);
         _db = LedgerDatabase.Open(options);
-        _journal = new Journal(_db, ids);
+        try
+        {
+            _usage = new UsageMonths(_db, _months);
+            _usage.FillIfPending();
+        }
+        catch
+        {
+            _db.Dispose();
+            throw;
+        }
+
+        _journal = new Journal(_db, ids, _usage);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>

@@ -22,7 +22,7 @@ internal static class HopMode
     private static readonly Option<string[]> Candidates = new("--candidate") { Description = "Our server: LABEL=[VAR=value ...] PROGRAM [ARG ...] with {db}. Repeatable.", Required = true };
     private static readonly Option<string?> Reference = new("--reference") { Description = "The reference server: LABEL=PROGRAM [ARG ...]; its echo tool is called." };
     private static readonly Option<string> Account = new("--account") { Description = "The account our candidates bind (granted tokens first).", DefaultValueFactory = _ => "bench" };
-    private static readonly Option<int> Warmup = new("--warmup") { Description = "Unmeasured calls per (server, call) first.", DefaultValueFactory = _ => 500 };
+    private static readonly Option<int> Warmup = new("--warmup") { Description = "Unmeasured calls per (server, call) first, for at least 3 s (so the JIT's tiering has settled).", DefaultValueFactory = _ => 2000 };
     private static readonly Option<int> Rounds = new("--rounds") { DefaultValueFactory = _ => 20 };
     private static readonly Option<int> Batch = new("--batch") { Description = "Calls per (server, call) in a round.", DefaultValueFactory = _ => 100 };
     private static readonly Option<int> FloorCommits = new("--floor-commits") { Description = "Timed commits of the durable floor.", DefaultValueFactory = _ => 1000 };
@@ -83,29 +83,34 @@ internal static class HopMode
 
             foreach (var (session, call, tool, arguments) in sessions)
             {
-                await Console.Error.WriteLineAsync($"warm-up: {session.Candidate.Label} {call} x{warmup}");
-                for (var w = 0; w < warmup; w++)
+                await Console.Error.WriteLineAsync($"warm-up: {session.Candidate.Label} {call} x{warmup}, at least 3 s");
+                var warming = Stopwatch.StartNew();
+                for (var w = 0; w < warmup || warming.Elapsed < TimeSpan.FromSeconds(3); w++)
                 {
                     session.TimedToolCall(tool, arguments);
                 }
             }
 
             var samples = sessions.ToDictionary(s => s, _ => new List<double>(rounds * batch));
+            var cpu = sessions.ToDictionary(s => s, _ => TimeSpan.Zero);
             for (var r = 0; r < rounds; r++)
             {
                 await Console.Error.WriteLineAsync($"round {r + 1}/{rounds}");
                 foreach (var s in sessions)
                 {
+                    var cpuBefore = s.Session.CpuTime();
                     for (var b = 0; b < batch; b++)
                     {
                         samples[s].Add(s.Session.TimedToolCall(s.Tool, s.Arguments));
                     }
+
+                    cpu[s] += s.Session.CpuTime() - cpuBefore;
                 }
             }
 
             await Console.Error.WriteLineAsync($"durable-commit floor: {floorCommits} commits");
             var floor = MeasureFloor(Path.Combine(folder.FullName, "floor.db"), floorCommits);
-            Console.Out.Write(Table(sessions.Select(s => (s.Session.Candidate.Label, s.Call, Summary.Of(samples[s]))).ToList(), floor, warmup, rounds, batch));
+            Console.Out.Write(Table(sessions.Select(s => (s.Session.Candidate.Label, s.Call, Summary.Of(samples[s]), cpu[s].TotalMicroseconds / samples[s].Count)).ToList(), floor, warmup, rounds, batch));
         }
         finally
         {
@@ -138,20 +143,20 @@ internal static class HopMode
         return Summary.Of(samples);
     }
 
-    private static string Table(List<(string Server, string Call, Summary Summary)> rows, Summary floor, int warmup, int rounds, int batch)
+    private static string Table(List<(string Server, string Call, Summary Summary, double CpuPerCall)> rows, Summary floor, int warmup, int rounds, int batch)
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(inv, $"Item 3: sequential tools/call round trips over stdio, {rounds} rounds of {batch} per (server, call) after {warmup} warm-up calls, microseconds:");
+        text.AppendLine(inv, $"Item 3: sequential tools/call round trips over stdio, {rounds} rounds of {batch} per (server, call) after at least {warmup} warm-up calls and 3 s, microseconds (server CPU: the server process's user + system time per call, 10 ms ticks):");
         text.AppendLine();
-        text.AppendLine("| server | call | calls | p50 | p90 | p99 | mean | max |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (server, call, s) in rows)
+        text.AppendLine("| server | call | calls | p50 | p90 | p99 | mean | max | server CPU per call |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (server, call, s, cpu) in rows)
         {
-            text.AppendLine(inv, $"| {server} | {call} | {s.Count} | {s.Median:0} | {s.P90:0} | {s.P99:0} | {s.Mean:0} | {s.Max:0} |");
+            text.AppendLine(inv, $"| {server} | {call} | {s.Count} | {s.Median:0} | {s.P90:0} | {s.P99:0} | {s.Mean:0} | {s.Max:0} | {cpu:0} |");
         }
 
-        text.AppendLine(inv, $"| durable-commit floor (FULL, item 1's rows) | commit | {floor.Count} | {floor.Median:0} | {floor.P90:0} | {floor.P99:0} | {floor.Mean:0} | {floor.Max:0} |");
+        text.AppendLine(inv, $"| durable-commit floor (FULL, item 1's rows) | commit | {floor.Count} | {floor.Median:0} | {floor.P90:0} | {floor.P99:0} | {floor.Mean:0} | {floor.Max:0} | |");
         text.AppendLine();
         if (rows.FirstOrDefault(r => r.Call == "echo") is { Summary: not null } echo)
         {

@@ -13,8 +13,8 @@ namespace CycleTokens.Bench.Ledger;
 /// </summary>
 /// <remarks>
 /// A charge without a creator writes: the user's bucket and balance (one UPDATE), the platform's balance (an upsert), the
-/// journal row (16 columns, a random <c>tx_</c> id and a 32-byte hash, so every index gets the same kind of insert), two
-/// postings and the discount-cache upsert.
+/// journal row (16 columns, a random <c>tx_</c> id and a 32-byte hash, so every index gets the same kind of insert), its
+/// two postings (one INSERT of two rows), the discount-cache upsert and the month's usage upsert.
 /// </remarks>
 internal sealed class FloorWriter : IDisposable
 {
@@ -30,8 +30,9 @@ internal sealed class FloorWriter : IDisposable
     private readonly SqliteCommand _user;
     private readonly SqliteCommand _platform;
     private readonly SqliteCommand _transaction;
-    private readonly SqliteCommand _posting;
+    private readonly SqliteCommand _postings;
     private readonly SqliteCommand _cache;
+    private readonly SqliteCommand _usage;
     private long _seq;
     private long _now;
 
@@ -56,15 +57,21 @@ internal sealed class FloorWriter : IDisposable
             """,
             "$seq", "$id", "$created", "$kind", "$type", "$account", "$operation", "$amount", "$counterparty",
             "$balance_after", "$month_key", "$metadata", "$key", "$ref", "$details", "$hash");
-        _posting = Prepare(
-            "INSERT INTO postings (tx_seq, idx, account, bucket, amount) VALUES ($seq, $idx, $account, $bucket, $amount)",
-            "$seq", "$idx", "$account", "$bucket", "$amount");
+        _postings = Prepare(
+            "INSERT INTO postings (tx_seq, idx, account, bucket, amount) VALUES ($seq, 0, $account0, 'purchased', $amount0), ($seq, 1, 'platform', 'main', $amount1)",
+            "$seq", "$account0", "$amount0", "$amount1");
         _cache = Prepare(
             """
             INSERT INTO discount_cache (account, operation, params_hash, last_ms) VALUES ($account, $operation, $hash, $now)
             ON CONFLICT (account, operation, params_hash) DO UPDATE SET last_ms = excluded.last_ms
             """,
             "$account", "$operation", "$hash", "$now");
+        _usage = Prepare(
+            """
+            INSERT INTO usage_months (account, month_key, operation, count, tokens) VALUES ($account, $month, $operation, 1, $tokens)
+            ON CONFLICT (account, month_key, operation) DO UPDATE SET count = count + excluded.count, tokens = tokens + excluded.tokens
+            """,
+            "$account", "$month", "$operation", "$tokens");
 
         // Constant values, bound once.
         Set(_platform, "$id", "platform");
@@ -83,6 +90,10 @@ internal sealed class FloorWriter : IDisposable
         Set(_cache, "$account", Account);
         Set(_cache, "$operation", "model.export.step");
         Set(_cache, "$hash", "6f5902ac237024bdd0c176cb93063dc4e4c4d5b4ec1eb3b5b0d6b7fbe6bcd1fa");
+        Set(_postings, "$account0", Account);
+        Set(_usage, "$account", Account);
+        Set(_usage, "$month", 24314L);
+        Set(_usage, "$operation", "model.export.step");
     }
 
     /// <summary>Creates the file with the engine (schema, pragmas), then opens it directly with the same pragmas.</summary>
@@ -140,16 +151,20 @@ internal sealed class FloorWriter : IDisposable
         Set(_transaction, "$balance_after", 1_000_000_000_000 - seq);
         Set(_transaction, "$hash", RandomNumberGenerator.GetBytes(32));
         _transaction.ExecuteNonQuery();
-        Posting(seq, 0, Account, "purchased", -amount);
-        Posting(seq, 1, "platform", "main", amount);
+        Set(_postings, "$seq", seq);
+        Set(_postings, "$amount0", -amount);
+        Set(_postings, "$amount1", amount);
+        _postings.ExecuteNonQuery();
         Set(_cache, "$now", now);
         _cache.ExecuteNonQuery();
+        Set(_usage, "$tokens", amount);
+        _usage.ExecuteNonQuery();
         _commit.ExecuteNonQuery();
     }
 
     public void Dispose()
     {
-        foreach (var command in new[] { _begin, _commit, _user, _platform, _transaction, _posting, _cache })
+        foreach (var command in new[] { _begin, _commit, _user, _platform, _transaction, _postings, _cache, _usage })
         {
             command.Dispose();
         }
@@ -158,16 +173,6 @@ internal sealed class FloorWriter : IDisposable
     }
 
     private static void Set(SqliteCommand command, string name, object value) => command.Parameters[name].Value = value;
-
-    private void Posting(long seq, long idx, string account, string bucket, long amount)
-    {
-        Set(_posting, "$seq", seq);
-        Set(_posting, "$idx", idx);
-        Set(_posting, "$account", account);
-        Set(_posting, "$bucket", bucket);
-        Set(_posting, "$amount", amount);
-        _posting.ExecuteNonQuery();
-    }
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
     {

@@ -90,7 +90,7 @@ internal static class Seed
 
     private static void Grow(string path, int size)
     {
-        var (count, _) = File.Exists(path) ? Position(path) : (0, 0);
+        var (count, _) = Position(path);
         using var ledger = Open(path);
         if (count == 0)
         {
@@ -107,6 +107,11 @@ internal static class Seed
 
     private static (long Count, long LastMs) Position(string path)
     {
+        if (!File.Exists(path))
+        {
+            return (0, 0);
+        }
+
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();

@@ -32,10 +32,10 @@ public class SizeReadBenchmarks
     [Benchmark(Description = "balance")]
     public Balance Balance() => LedgerRun.Run(_ledger!.GetBalanceAsync(Seed.User));
 
-    [Benchmark(Description = "history, 50")]
+    [Benchmark(Description = "history (50)")]
     public HistoryPage History() => LedgerRun.Run(_ledger!.GetHistoryAsync(Seed.User, Page));
 
-    [Benchmark(Description = "history, 50, operation filter")]
+    [Benchmark(Description = "history (50) filtered by operation")]
     public HistoryPage HistoryFiltered() => LedgerRun.Run(_ledger!.GetHistoryAsync(Seed.User, FilteredPage));
 
     [Benchmark(Description = "month usage")]

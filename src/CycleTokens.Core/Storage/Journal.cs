@@ -4,18 +4,20 @@ using CycleTokens.Core.Ids;
 namespace CycleTokens.Core.Storage;
 
 /// <summary>
-/// Appends transactions: applies the postings to the stored balances, writes the row with its chain hash and
-/// writes the postings — all inside the caller's write transaction.
+/// Appends transactions: applies the postings to the stored balances, writes the row with its chain hash, writes the
+/// postings and counts charges and spends in <see cref="UsageMonths"/> — all inside the caller's write transaction.
 /// </summary>
-internal sealed class Journal(LedgerDatabase db, IIdGenerator ids)
+internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths usage)
 {
     private const string LastSql = "SELECT seq, hash FROM transactions ORDER BY seq DESC LIMIT 1";
 
-    private const string UserAllowanceSql =
-        "UPDATE accounts SET allowance = allowance + $amount, balance = balance + $amount WHERE id = $id";
-
-    private const string UserPurchasedSql =
-        "UPDATE accounts SET purchased = purchased + $amount, balance = balance + $amount WHERE id = $id";
+    // Both buckets of a user in one statement, which also gives the balance after.
+    private const string UserSql = """
+        UPDATE accounts SET allowance = allowance + $allowance, purchased = purchased + $purchased,
+                            balance = balance + $allowance + $purchased
+         WHERE id = $id
+        RETURNING balance
+        """;
 
     private const string OtherSql = """
         INSERT INTO accounts (id, kind, balance, created_ms) VALUES ($id, $kind, $amount, $now)
@@ -31,19 +33,24 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids)
                 $balance_after, $month_key, $metadata, $key, $ref, $details, $hash)
         """;
 
-    private const string InsertPostingSql =
-        "INSERT INTO postings (tx_seq, idx, account, bucket, amount) VALUES ($seq, $idx, $account, $bucket, $amount)";
+    // All postings of a transaction in one statement: INSERT ... VALUES (...), (...) for 1..MaxBatch rows.
+    private const int MaxBatch = 8;
+
+    private static readonly string[] InsertPostingsSql = [.. Enumerable.Range(0, MaxBatch + 1).Select(PostingsSql)];
+
+    private static readonly string[][] PostingNames = [.. Enumerable.Range(0, MaxBatch).Select(i => new[] { $"$a{i}", $"$b{i}", $"$m{i}" })];
 
     /// <summary>Appends one transaction and returns its row (id, seq, balance after).</summary>
     internal TxRow Append(TxDraft draft, long nowMs, int monthKey)
     {
         long sum = 0;
+        var postings = new List<Posting>(draft.Postings.Count);
         foreach (var posting in draft.Postings)
         {
             sum = checked(sum + posting.Amount);
             if (posting.Amount != 0)
             {
-                Apply(posting, nowMs);
+                postings.Add(posting);
             }
         }
 
@@ -52,6 +59,8 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids)
             // A bug, never a business outcome: refuse to write an unbalanced transaction.
             throw new InvalidOperationException("Postings of a transaction must sum to zero.");
         }
+
+        var balanceAfter = Apply(postings, draft.Account, nowMs);
 
         long seq = 1;
         var previous = ChainHash.Genesis;
@@ -64,7 +73,7 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids)
             }
         }
 
-        var balanceAfter = (long)db.Command(BalanceSql).With("$id", draft.Account).ExecuteScalar()!;
+        balanceAfter ??= (long)db.Command(BalanceSql).With("$id", draft.Account).ExecuteScalar()!;
         var row = new TxRow(
             seq,
             ids.NewId("tx"),
@@ -75,13 +84,12 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids)
             draft.Operation,
             draft.Amount,
             draft.Counterparty,
-            balanceAfter,
+            balanceAfter.Value,
             monthKey,
             draft.Metadata,
             draft.IdempotencyKey,
             draft.Ref,
             draft.Details);
-        var postings = draft.Postings.Where(p => p.Amount != 0).ToList();
         var hash = ChainHash.Compute(previous, row, postings);
 
         db.Command(InsertTxSql)
@@ -103,38 +111,81 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids)
             .With("$hash", hash)
             .ExecuteNonQuery();
 
-        var insertPosting = db.Command(InsertPostingSql);
-        for (var i = 0; i < postings.Count; i++)
+        InsertPostings(seq, postings);
+        if (row.Kind is "charge" or "spend")
         {
-            insertPosting
-                .With("$seq", seq)
-                .With("$idx", i)
-                .With("$account", postings[i].Account)
-                .With("$bucket", postings[i].Bucket)
-                .With("$amount", postings[i].Amount)
-                .ExecuteNonQuery();
+            usage.Add(row.Account, nowMs, row.Operation!, 1, row.Amount);
         }
 
         return row;
     }
 
-    private void Apply(Posting posting, long nowMs)
+    /// <summary>Applies the postings to the stored balances; returns the balance of <paramref name="account"/> if it was a user posted to.</summary>
+    private long? Apply(List<Posting> postings, string account, long nowMs)
     {
-        var sql = posting.Bucket switch
+        long? balance = null;
+        for (var i = 0; i < postings.Count; i++)
         {
-            Posting.Allowance => UserAllowanceSql,
-            Posting.Purchased => UserPurchasedSql,
-            _ => OtherSql,
-        };
-        var command = db.Command(sql).With("$id", posting.Account).With("$amount", posting.Amount);
-        if (sql == OtherSql)
-        {
-            command.With("$kind", AccountNames.KindOf(posting.Account).ToString().ToLowerInvariant()).With("$now", nowMs);
+            var posting = postings[i];
+            if (posting.Bucket is not (Posting.Allowance or Posting.Purchased))
+            {
+                db.Command(OtherSql)
+                    .With("$id", posting.Account)
+                    .With("$amount", posting.Amount)
+                    .With("$kind", AccountNames.KindOf(posting.Account).ToString().ToLowerInvariant())
+                    .With("$now", nowMs)
+                    .ExecuteNonQuery();
+                continue;
+            }
+
+            if (postings.Take(i).Any(p => p.Account == posting.Account && p.Bucket is Posting.Allowance or Posting.Purchased))
+            {
+                continue; // this user's buckets were applied with its first posting
+            }
+
+            long allowance = 0;
+            long purchased = 0;
+            foreach (var p in postings.Skip(i).Where(p => p.Account == posting.Account))
+            {
+                if (p.Bucket == Posting.Allowance)
+                {
+                    allowance = checked(allowance + p.Amount);
+                }
+                else if (p.Bucket == Posting.Purchased)
+                {
+                    purchased = checked(purchased + p.Amount);
+                }
+            }
+
+            var after = db.Command(UserSql).With("$id", posting.Account).With("$allowance", allowance).With("$purchased", purchased).ExecuteScalar()
+                ?? throw new InvalidOperationException("A posting named a user account that does not exist.");
+            if (posting.Account == account)
+            {
+                balance = (long)after;
+            }
         }
 
-        if (command.ExecuteNonQuery() != 1)
+        return balance;
+    }
+
+    private void InsertPostings(long seq, List<Posting> postings)
+    {
+        for (var start = 0; start < postings.Count; start += MaxBatch)
         {
-            throw new InvalidOperationException("A posting named a user account that does not exist.");
+            var count = Math.Min(MaxBatch, postings.Count - start);
+            var command = db.Command(InsertPostingsSql[count]).With("$seq", seq);
+            for (var i = 0; i < count; i++)
+            {
+                var posting = postings[start + i];
+                var names = PostingNames[i];
+                command.With(names[0], posting.Account).With(names[1], posting.Bucket).With(names[2], posting.Amount);
+            }
+
+            command.With("$idx", (long)start).ExecuteNonQuery();
         }
     }
+
+    private static string PostingsSql(int count) =>
+        "INSERT INTO postings (tx_seq, idx, account, bucket, amount) VALUES "
+        + string.Join(", ", Enumerable.Range(0, count).Select(i => $"($seq, $idx + {i}, $a{i}, $b{i}, $m{i})"));
 }

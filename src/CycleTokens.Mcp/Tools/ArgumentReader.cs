@@ -79,8 +79,9 @@ internal static partial class ArgumentReader
     }
 
     /// <summary>
-    /// A JSON number that is a whole number: 5, and also 5.0 or 5e0 (JSON Schema's integer), but not 5.5. Read through
-    /// decimal, which is exact for every such text, never through floating point.
+    /// A JSON number that is a whole number: 5, and also 5.0 or 5e0 (JSON Schema's integer), but not 5.5. Decided on
+    /// the number's text, digit by digit, never through floating point or decimal (which rounds beyond 28 digits and
+    /// would take 0.99999999999999999999999999999999 for 1).
     /// </summary>
     public static bool TryWhole(JsonElement value, out long number)
     {
@@ -90,18 +91,46 @@ internal static partial class ArgumentReader
             return false;
         }
 
-        if (value.TryGetInt64(out number))
+        return value.TryGetInt64(out number) || TryWholeText(value.GetRawText(), out number);
+    }
+
+    /// <summary>A JSON number text (-?int(.frac)?(e[+-]?exp)?) that is exactly a whole number within long's range.</summary>
+    private static bool TryWholeText(string text, out long number)
+    {
+        number = 0;
+        var negative = text.StartsWith('-');
+        var body = negative ? text.AsSpan(1) : text.AsSpan();
+        var e = body.IndexOfAny('e', 'E');
+        var mantissa = e < 0 ? body : body[..e];
+        var dot = mantissa.IndexOf('.');
+        var digits = dot < 0 ? mantissa.ToString() : string.Concat(mantissa[..dot], mantissa[(dot + 1)..]);
+        var point = (dot < 0 ? mantissa.Length : dot) + (e < 0 ? 0 : Exponent(body[(e + 1)..]));
+        var first = digits.AsSpan().IndexOfAnyExcept('0');
+        if (first < 0)
         {
-            return true;
+            return true; // zero, however written
         }
 
-        if (value.TryGetDecimal(out var exact) && exact == decimal.Truncate(exact) && exact is >= long.MinValue and <= long.MaxValue)
+        if (digits.AsSpan().LastIndexOfAnyExcept('0') >= point || point - first > 19)
         {
-            number = (long)exact;
-            return true;
+            return false; // a nonzero digit after the point, or more integer digits than a long holds
         }
 
-        return false;
+        var integer = point <= digits.Length ? digits[first..(int)point] : digits[first..] + new string('0', (int)(point - digits.Length));
+        return long.TryParse((negative ? "-" : string.Empty) + integer, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number);
+    }
+
+    /// <summary>An exponent's value, saturated far beyond any that could still give a long.</summary>
+    private static long Exponent(ReadOnlySpan<char> text)
+    {
+        var sign = text.Length > 0 && text[0] == '-' ? -1 : 1;
+        long value = 0;
+        foreach (var c in text.TrimStart("+-"))
+        {
+            value = Math.Min((value * 10) + (c - '0'), 1_000_000_000);
+        }
+
+        return sign * value;
     }
 
     /// <summary>An ISO 8601 date or date-time (offset or Z optional; UTC assumed), e.g. 2026-03-01 or 2026-03-01T10:00:00Z.</summary>
@@ -117,13 +146,23 @@ internal static partial class ArgumentReader
 
     private static LedgerException Invalid(string field, string message) => new(LedgerErrorCode.InvalidArgument, message, field);
 
-    /// <summary>How a wrong value is shown: its JSON text, shortened, for scalars; its kind for containers.</summary>
+    /// <summary>How a wrong value is shown: its JSON text, shortened, for numbers and literals; its kind for containers.</summary>
     private static string Got(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
-        JsonValueKind.String => Json.Wire.Shown(value.GetRawText(), 40),
-        _ => Json.Wire.Shown(value.GetRawText(), 40),
+        JsonValueKind.String => Quoted(value.GetString()!),
+        // A number cut short must not read as another number: 10.000…0001 shown as 10.000…0 would look whole.
+        _ => value.GetRawText() is { Length: > 40 } raw ? raw[..40] + "..." : value.GetRawText(),
     };
 
+    /// <summary>
+    /// A string as the engine shows one (quoted, at most 40 characters, control and surrogate characters as \uXXXX) —
+    /// not its raw JSON, which the client library may have re-escaped ("+" as \u002B).
+    /// </summary>
+    private static string Quoted(string text)
+    {
+        var cut = text.Length > 40 ? text[..40] + "..." : text;
+        return "\"" + string.Concat(cut.Select(c => char.IsControl(c) || char.IsSurrogate(c) ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString())) + "\"";
+    }
 }

@@ -34,6 +34,12 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, ServerMode mode
             var args = ArgumentReader.Read(tool.Name, parameters, context.Params!.Arguments?.AsReadOnly());
             // Only operator mode has an account argument; an agent session always bills its bound account.
             var account = mode.Operator ? args.String("account") ?? mode.Account : mode.Account;
+            if (mode.Operator)
+            {
+                // Checked here once, so a tool that does not read the account (list_operations) refuses a bad one too.
+                Core.Accounts.AccountNames.ValidateUser(account);
+            }
+
             var json = await tool.Handler(new ToolContext(ledger, account, args, cancellationToken));
             result = Success(json);
         }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
 using CycleTokens.Core.Purchases;
+using CycleTokens.Core.Storage;
 using CycleTokens.Core.Tests.Support;
 
 namespace CycleTokens.Core.Tests.Invariants;
@@ -297,7 +298,7 @@ public sealed class RaceTests
                 Assert.Equal(
                     [960, 970, 980, 990],
                     charges.Select(c => c.BalanceAfter).Order());
-                Assert.Equal(1, RawDb.Scalar(options.DatabasePath, "PRAGMA user_version"));
+                Assert.Equal(Migrator.LatestVersion, RawDb.Scalar(options.DatabasePath, "PRAGMA user_version"));
                 Assert.Equal(1, RawDb.Scalar(options.DatabasePath, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"));
                 var report = await opened[0].VerifyAsync();
                 Assert.True(report.Ok, string.Join("\n", report.Problems));

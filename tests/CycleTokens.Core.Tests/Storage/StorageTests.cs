@@ -11,21 +11,7 @@ public sealed class StorageTests
 {
     private const string User = "alice";
 
-    // Copied from TokenLedger.Reads.cs (HistorySql and UsageSql): the plans below are for exactly this text.
-    private const string HistorySql = """
-        SELECT seq, id, created_ms, type, kind, operation, amount, counterparty, balance_after, metadata, ref
-          FROM transactions
-         WHERE account = $account AND seq > $start AND seq < $cursor
-           AND ($type IS NULL OR type = $type)
-           AND ($kind IS NULL OR kind = $kind)
-           AND ($operation IS NULL OR operation = $operation)
-           AND ($after IS NULL OR created_ms >= $after)
-           AND ($before IS NULL OR created_ms < $before)
-           AND ($min IS NULL OR amount >= $min)
-         ORDER BY seq DESC
-         LIMIT $limit
-        """;
-
+    // Copied from TokenLedger.Reads.cs (ScanUsage): the plan below is for exactly this text.
     private const string UsageSql = """
         SELECT t.operation, COUNT(*), SUM(t.amount)
           FROM transactions t
@@ -166,16 +152,38 @@ public sealed class StorageTests
         Assert.True(File.Exists(path));
     }
 
-    [Fact]
-    public async Task HistoryQuery_SearchesAnIndexOnTransactions()
+    public static TheoryData<string, string> HistoryFilters => new()
+    {
+        { "none", "ix_tx_account_seq" },
+        { "operation", "ix_tx_account_op_seq" },
+        { "kind", "ix_tx_account_kind_seq" },
+        { "type", "ix_tx_account" },
+        { "min", "ix_tx_account" },
+        { "operation+type+min", "ix_tx_account_op_seq" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HistoryFilters))]
+    public async Task HistoryQuery_SearchesTheIndexThatFitsItsFilters(string filters, string index)
     {
         using var t = new TestLedger();
         await t.Ledger.SpendAsync(User, 10, "model.export.step");
+        var query = new HistoryQuery
+        {
+            Operation = filters.Contains("operation", StringComparison.Ordinal) ? "model.export.step" : null,
+            Kind = filters.Contains("kind", StringComparison.Ordinal) ? TransactionKind.Spend : null,
+            Type = filters.Contains("type", StringComparison.Ordinal) ? TransactionType.Debit : null,
+            MinAmount = filters.Contains("min", StringComparison.Ordinal) ? 5 : null,
+        };
+        var parameters = new List<string> { "$account", "$start", "$cursor", "$limit" };
+        parameters.AddRange(new[] { ("$operation", query.Operation), ("$kind", (object?)query.Kind), ("$type", query.Type), ("$min", query.MinAmount) }
+            .Where(p => p.Item2 is not null).Select(p => p.Item1));
 
-        var plan = Plan(t, HistorySql, "$account", "$start", "$cursor", "$type", "$kind", "$operation", "$after", "$before", "$min", "$limit");
+        var plan = Plan(t, TokenLedger.HistorySql(query), [.. parameters]);
 
-        Assert.Contains(plan, d => d.StartsWith("SEARCH transactions USING INDEX ix_tx_account", StringComparison.Ordinal));
+        Assert.Contains(plan, d => d.StartsWith("SEARCH transactions USING INDEX " + index, StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.StartsWith("SCAN transactions", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, d => d.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -193,7 +201,18 @@ public sealed class StorageTests
 
     private static List<string> Plan(TestLedger t, string sql, params string[] parameters)
     {
-        var args = parameters.Select(p => (p, (object?)(p == "$account" ? User : p == "$limit" ? 100L : null))).ToArray();
+        var args = parameters.Select(p => (p, p switch
+        {
+            "$account" => User,
+            "$limit" => 100L,
+            "$operation" => "model.export.step",
+            "$kind" => "spend",
+            "$type" => "debit",
+            "$min" => 5L,
+            "$start" => 0L,
+            "$cursor" => long.MaxValue,
+            _ => (object?)null,
+        })).ToArray();
         var rows = RawRows.Query(t.DatabasePath, "EXPLAIN QUERY PLAN " + sql, args);
         var details = rows.Select(r => (string)r[3]!).ToList();
         Assert.NotEmpty(details);
