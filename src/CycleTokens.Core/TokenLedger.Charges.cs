@@ -45,7 +45,7 @@ public sealed partial class TokenLedger
         var creator = request.CreatorId is null ? null : Check.AccountId(request.CreatorId, "creator_id");
         var metadata = Check.JsonObject(request.Metadata, "metadata");
         var key = Check.IdempotencyKey(request.IdempotencyKey);
-        var fingerprint = Fingerprint.Of("charge", op, paramsHash, quantity, creator, metadata);
+        var fingerprint = key is null ? null : Fingerprint.Of("charge", op, paramsHash, quantity, creator, metadata);
 
         return WriteAsync(
             account,
@@ -114,7 +114,7 @@ public sealed partial class TokenLedger
         var op = Check.OperationName(operation);
         var meta = Check.JsonObject(metadata, "metadata");
         var key = Check.IdempotencyKey(idempotencyKey);
-        var fingerprint = Fingerprint.Of("spend", amount, op, meta);
+        var fingerprint = key is null ? null : Fingerprint.Of("spend", amount, op, meta);
 
         return WriteAsync(
             account,

@@ -10,6 +10,7 @@ namespace CycleTokens.Mcp.Hosting;
 /// </summary>
 internal sealed class DrainingInput(Stream inner, InFlightRequests inFlight, TimeProvider time) : Stream
 {
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
     private readonly ArrayBufferWriter<byte> _line = new();
 
@@ -34,7 +35,7 @@ internal sealed class DrainingInput(Stream inner, InFlightRequests inFlight, Tim
         {
             Note(_line.WrittenSpan);
             _line.Clear();
-            await inFlight.WaitIdleAsync(Limit, time);
+            await inFlight.WaitIdleAsync(Settle, Limit, time);
             return 0;
         }
 

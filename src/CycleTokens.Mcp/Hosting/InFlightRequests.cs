@@ -49,12 +49,29 @@ internal sealed class InFlightRequests
     /// <summary>True when every request read has reached the server and none is still being handled.</summary>
     public bool Idle => Interlocked.Read(ref _entered) >= Interlocked.Read(ref _seen) && Volatile.Read(ref _running) == 0;
 
-    /// <summary>Waits until <see cref="Idle"/>, or until <paramref name="limit"/> (a request the server could not read).</summary>
-    public async Task WaitIdleAsync(TimeSpan limit, TimeProvider time)
+    /// <summary>
+    /// Waits until <see cref="Idle"/>. A request-shaped line the SDK refuses before handling it (a wrong jsonrpc
+    /// version, say) never reaches the filter, so once nothing is running and no request has started for
+    /// <paramref name="settle"/>, the wait ends anyway; <paramref name="limit"/> bounds it in all cases.
+    /// </summary>
+    public async Task WaitIdleAsync(TimeSpan settle, TimeSpan limit, TimeProvider time)
     {
-        var deadline = time.GetUtcNow() + limit;
-        while (!Idle && time.GetUtcNow() < deadline)
+        var start = time.GetUtcNow();
+        var lastProgress = start;
+        var lastEntered = Interlocked.Read(ref _entered);
+        while (!Idle && time.GetUtcNow() - start < limit)
         {
+            var now = time.GetUtcNow();
+            var entered = Interlocked.Read(ref _entered);
+            if (entered != lastEntered || Volatile.Read(ref _running) != 0)
+            {
+                (lastEntered, lastProgress) = (entered, now);
+            }
+            else if (now - lastProgress >= settle)
+            {
+                break;
+            }
+
             await Task.Delay(TimeSpan.FromMilliseconds(5), time);
         }
 
