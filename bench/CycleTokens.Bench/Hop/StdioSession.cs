@@ -73,6 +73,14 @@ internal sealed class StdioSession : IAsyncDisposable
         return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
     }
 
+    /// <summary>Any request, timed like <see cref="TimedToolCall"/>.</summary>
+    public double TimedCall(string method, string parameters)
+    {
+        var start = Stopwatch.GetTimestamp();
+        Call(method, parameters);
+        return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+    }
+
     /// <summary>Writes the request without waiting (for pipelined load); pair with <see cref="Receive"/>.</summary>
     public long SendToolCall(string tool, string arguments)
     {
@@ -128,7 +136,7 @@ internal sealed class StdioSession : IAsyncDisposable
                 throw new BenchException($"{Candidate.Label}: error response {line}");
             }
 
-            if (root.GetProperty("result").TryGetProperty("isError", out var isError) && isError.ValueKind == JsonValueKind.True)
+            if (root.GetProperty("result") is { ValueKind: JsonValueKind.Object } result && result.TryGetProperty("isError", out var isError) && isError.ValueKind == JsonValueKind.True)
             {
                 throw new BenchException($"{Candidate.Label}: tool error {line}");
             }

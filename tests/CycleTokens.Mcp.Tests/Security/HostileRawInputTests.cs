@@ -98,7 +98,7 @@ public sealed class HostileRawInputTests(ITestOutputHelper output)
 
         // Text lines only: the process's stdin writer encodes UTF-8 itself (invalid bytes are covered in memory above).
         foreach (var line in MalformedLines().Where(l => !l.What.StartsWith("invalid UTF-8", StringComparison.Ordinal))
-            .Select(l => Encoding.UTF8.GetString(l.Bytes).TrimEnd('\n')).Except(RequestShapedButRejected))
+            .Select(l => Encoding.UTF8.GetString(l.Bytes).TrimEnd('\n')))
         {
             sent.Append(line);
             await server.SendAsync(line);
@@ -231,7 +231,8 @@ public sealed class HostileRawInputTests(ITestOutputHelper output)
             foreach (var p in parameters)
             {
                 var raws = p.Kind == ParamKind.Object
-                    ? LoneSurrogates.SelectMany(s => new[] { "{\"k\":" + s + "}", "{" + s + ":1}", "{\"k\":[{\"k\":" + s + "}]}" }).Append(Nested(100)).Append(Nested(1000))
+                    ? LoneSurrogates.SelectMany(s => new[] { "{\"k\":" + s + "}", "{" + s + ":1}", "{\"k\":[{\"k\":" + s + "}]}" })
+                        .Concat([Nested(100), Nested(1000), "{\"k\":1,\"k\":2}", "{\"a\":{\"k\":\"x\",\"k\":\"=1+1\"}}"])
                     : LoneSurrogates;
                 foreach (var raw in raws)
                 {

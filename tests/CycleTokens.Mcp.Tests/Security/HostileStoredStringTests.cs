@@ -49,6 +49,11 @@ public sealed class HostileStoredStringTests
             }
         }
 
+        // Numbers in metadata come back as written, however large or odd.
+        var numbers = (JsonObject)JsonNode.Parse("""{"big":123456789012345678901234567890,"huge":1e400,"tiny":4.9e-324,"neg0":-0.0,"frac":0.1000}""")!;
+        var numbered = await server.CallOkAsync("spend_tokens", Args(("amount", 1), ("operation", "custom.render"), ("metadata", numbers.DeepClone())));
+        metadataOf[numbered.Str("transaction_id")!] = numbers;
+
         var creators = corpus.Where(FieldRules.IsAccountId).Concat(OddAccountIds).Distinct(StringComparer.Ordinal).ToList();
         var counterparties = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var c in creators)
