@@ -56,6 +56,7 @@ internal static class LedgerMode
             {
                 var summary = BenchmarkRunner.Run<FloorBenchmarks>(Config(Job(quick), work));
                 output.Append(FloorTable(summary));
+                output.Append(FloorRounds.Run(quick));
             }
 
             if (part is "size" or "all")

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace CycleTokens.Core.Storage;
@@ -10,8 +12,13 @@ internal sealed class LedgerDatabase : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    // Held for the connection's lifetime: SQLite keeps a pointer to its native thunk.
+    private BusyCallback? _busyCallback;
 
     private LedgerDatabase(SqliteConnection connection) => _connection = connection;
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int BusyCallback(IntPtr state, int count);
 
     internal bool InTransaction { get; private set; }
 
@@ -37,8 +44,10 @@ internal sealed class LedgerDatabase : IDisposable
         var db = new LedgerDatabase(connection);
         try
         {
-            // SQLite's own busy handler waits in short steps (1-100 ms); set it before anything can hit a lock.
+            // A busy handler before anything can hit a lock: SQLite's own (busy_timeout), then the 1 ms one in its place.
             db.Execute($"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}");
+            db.InstallBusyHandler(options.BusyTimeout);
+
             db.Execute("PRAGMA journal_mode = WAL");
             db.Execute(options.Synchronous == SynchronousMode.Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
             db.Execute("PRAGMA temp_store = MEMORY");
@@ -49,6 +58,49 @@ internal sealed class LedgerDatabase : IDisposable
         {
             db.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Replaces SQLite's default busy handler (sleeps of 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, then 100 ms) with
+    /// one that retries every millisecond until the timeout: a writer waiting for another process's write lock then
+    /// gets it within about a millisecond of its release, instead of sleeping through many other commits once its
+    /// sleeps have grown. Keeps the default handler when the native library is not e_sqlite3 or lacks the function.
+    /// </summary>
+    private void InstallBusyHandler(TimeSpan timeout)
+    {
+        if (SQLitePCL.raw.GetNativeLibraryName() != "e_sqlite3")
+        {
+            return;
+        }
+
+        long since = 0;
+        _busyCallback = (_, count) =>
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (count == 0)
+            {
+                since = now;
+            }
+            else if (Stopwatch.GetElapsedTime(since, now) >= timeout)
+            {
+                return 0;
+            }
+
+            Thread.Sleep(1);
+            return 1;
+        };
+
+        try
+        {
+            if (NativeMethods.sqlite3_busy_handler(_connection.Handle!, _busyCallback, IntPtr.Zero) != 0)
+            {
+                _busyCallback = null;
+            }
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _busyCallback = null;
         }
     }
 
@@ -154,5 +206,12 @@ internal sealed class LedgerDatabase : IDisposable
 
         _commands.Clear();
         _connection.Dispose();
+    }
+
+    private static class NativeMethods
+    {
+        // The library SQLitePCLRaw's e_sqlite3 provider binds, found the same way.
+        [DllImport("e_sqlite3", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int sqlite3_busy_handler(SQLitePCL.sqlite3 db, BusyCallback? callback, IntPtr state);
     }
 }

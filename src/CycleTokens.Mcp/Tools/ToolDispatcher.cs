@@ -64,12 +64,17 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, ServerMode mode
         return result;
     }
 
-    private static CallToolResult Success(JsonObject json) => new()
+    private static CallToolResult Success(JsonObject json)
     {
-        StructuredContent = JsonSerializer.SerializeToElement(json, WireJson.Context.JsonObject),
-        Content = [new TextContentBlock { Text = Wire.Text(json) }],
-        IsError = false,
-    };
+        // Serialized once: the structured content and its text copy are the same bytes.
+        var utf8 = JsonSerializer.SerializeToUtf8Bytes(json, WireJson.Context.JsonObject);
+        return new()
+        {
+            StructuredContent = JsonElement.Parse(utf8),
+            Content = [new TextContentBlock { Text = System.Text.Encoding.UTF8.GetString(utf8) }],
+            IsError = false,
+        };
+    }
 
     private static CallToolResult Failure(string message, bool replayed) => new()
     {

@@ -48,24 +48,19 @@ public sealed class ContentionTests(ITestOutputHelper output)
                 await session.CallOkAsync("charge_for_operation", new JsonObject { ["operation"] = "marketplace.publish" }, cancellationToken);
             }
 
+            // A first round of the same load, not measured: both the servers and this test process run their
+            // hot paths through tiered compilation first (a test host pause of about half a second otherwise
+            // lands in the figures).
+            await SendAsync(sessions, sendersPerProcess, perSender / 3, new LoadRecorder(), cancellationToken);
             var recorder = new LoadRecorder();
             var watch = Stopwatch.StartNew();
-            await Task.WhenAll(sessions.SelectMany(session => Enumerable.Range(0, sendersPerProcess).Select(_ => Task.Run(
-                async () =>
-                {
-                    for (var i = 0; i < perSender; i++)
-                    {
-                        // marketplace.publish costs 0: the charge is written (journal, history) but never runs out of tokens.
-                        await recorder.CallAsync(session, "charge_for_operation", session.Name, new JsonObject { ["operation"] = "marketplace.publish" }, cancellationToken);
-                    }
-                },
-                cancellationToken))));
+            await SendAsync(sessions, sendersPerProcess, perSender, recorder, cancellationToken);
             watch.Stop();
 
             Assert.Empty(recorder.Anomalies);
             var charges = recorder.Calls;
             Assert.Equal(processes * sendersPerProcess * perSender, charges.Count(c => c.Ok));
-            Assert.Equal(charges.Count + processes, LedgerFile.Journal(db).Count(r => r.Kind == "charge"));
+            Assert.Equal(charges.Count + processes + (processes * sendersPerProcess * (perSender / 3)), LedgerFile.Journal(db).Count(r => r.Kind == "charge"));
             figures = new Figures(LatencySummary.Of(charges.Select(c => c.LatencyMs)), charges.Count / watch.Elapsed.TotalSeconds);
         }
         finally
@@ -81,6 +76,18 @@ public sealed class ContentionTests(ITestOutputHelper output)
         Assert.True(report.Ok, string.Join("\n", report.Problems));
         return figures;
     }
+
+    private static Task SendAsync(List<ServerSession> sessions, int sendersPerProcess, int perSender, LoadRecorder recorder, CancellationToken cancellationToken) =>
+        Task.WhenAll(sessions.SelectMany(session => Enumerable.Range(0, sendersPerProcess).Select(_ => Task.Run(
+            async () =>
+            {
+                for (var i = 0; i < perSender; i++)
+                {
+                    // marketplace.publish costs 0: the charge is written (journal, history) but never runs out of tokens.
+                    await recorder.CallAsync(session, "charge_for_operation", session.Name, new JsonObject { ["operation"] = "marketplace.publish" }, cancellationToken);
+                }
+            },
+            cancellationToken))));
 
     private sealed record Figures(LatencySummary Latency, double PerSecond)
     {

@@ -71,29 +71,3 @@ internal static class LedgerFile
         return rows;
     }
 }
-
-/// <summary>One row of the journal as stored.</summary>
-internal sealed record JournalRow(
-    long Seq,
-    string Id,
-    long CreatedMs,
-    string Kind,
-    string Type,
-    string Account,
-    string? Operation,
-    long Amount,
-    string? Counterparty,
-    long BalanceAfter,
-    int MonthKey,
-    string? IdempotencyKey,
-    string? Ref,
-    string? Details);
-
-/// <summary>An account's stored balance and, for users, its parts and month.</summary>
-internal sealed record StoredAccount(string Id, string Kind, long Balance, long Allowance, long Purchased, int? MonthKey);
-
-/// <summary>An escrow as stored, with the parts it drew and the month it drew them in.</summary>
-internal sealed record StoredEscrow(string Id, string Account, long Amount, long AllowancePart, long PurchasedPart, int MonthKey, string Status, long? ExpiresMs);
-
-/// <summary>A purchase as stored.</summary>
-internal sealed record StoredPurchase(string Id, string Account, long Tokens, string Status, string? TxId);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
@@ -52,18 +51,14 @@ internal sealed class ServerSession : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>dotnet cycletokens.dll serve ARGS</c>, under <c>faketime -f SPEC</c> when <paramref name="faketimeSpec"/>
-    /// is given (the monotonic clock stays real, so timeouts and sleeps are not shifted), and connects a client.
+    /// is given, and connects a client. (libfaketime shifts the monotonic clock too; leave it so: with
+    /// FAKETIME_DONT_FAKE_MONOTONIC=1 .NET's timed waits return at once, Thread.Sleep(1) included.)
     /// </summary>
     public static async Task<ServerSession> StartAsync(string name, IReadOnlyList<string> serveArgs, string? faketimeSpec, CancellationToken cancellationToken)
     {
         var info = faketimeSpec is null
             ? ServerProcess.Server(["serve", .. serveArgs])
             : ServerProcess.Command(Faketime.Executable!, ["-f", faketimeSpec, ServerProcess.DotnetHost, ServerProcess.ServerDll, "serve", .. serveArgs]);
-        if (faketimeSpec is not null)
-        {
-            info.Environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1";
-        }
-
         var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start");
         var session = new ServerSession(name, process);
         try
