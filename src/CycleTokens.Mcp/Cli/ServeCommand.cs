@@ -73,10 +73,10 @@ internal static class ServeCommand
             builder.Services.AddSerilog(Log.Logger, dispose: false);
             var inFlight = new InFlightRequests();
             // The transport writes each message, then its newline, then flushes: buffered, that is one write to the pipe
-            // (and one wake-up of the client) per message instead of two. Reads and writes stay on the calling thread.
-            await using var output = new BufferedStream(new InlineStream(Console.OpenStandardOutput()), OutputBufferSize);
+            // (and one wake-up of the client) per message instead of two.
+            await using var output = new BufferedStream(Console.OpenStandardOutput(), OutputBufferSize);
             builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator), inFlight).WithStreamServerTransport(
-                    new DrainingInput(new InlineStream(Console.OpenStandardInput()), inFlight, TimeProvider.System), output);
+                    new DrainingInput(Console.OpenStandardInput(), inFlight, TimeProvider.System), output);
             using var host = builder.Build();
             Log.Information("Serving {Mode} MCP on stdio for {Account} with ledger {Database}", settings.Operator ? "operator" : "agent", settings.Account, ledger.DatabasePath);
             await host.RunAsync(cancellationToken);

@@ -39,8 +39,9 @@ public sealed class ContentionTests(ITestOutputHelper output)
         Figures figures;
         try
         {
-            sessions.AddRange(await Task.WhenAll(Enumerable.Range(0, processes).Select(
-                i => ServerSession.StartAsync($"contention-{i}", ["--db", db, "--account", $"user-{i % 2}"], null, cancellationToken))));
+            await ServerSession.StartAllAsync(
+                [.. Enumerable.Range(0, processes).Select(i => ServerSession.StartAsync($"contention-{i}", ["--db", db, "--account", $"user-{i % 2}"], null, cancellationToken))],
+                sessions);
             foreach (var session in sessions)
             {
                 // Create the user and warm the process up (JIT) before anything is measured.

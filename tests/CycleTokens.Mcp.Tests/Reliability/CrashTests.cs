@@ -129,11 +129,13 @@ public sealed class CrashTests(ITestOutputHelper output)
                 }
             }
 
+            // Drawn before the senders start: they use the same Random (under the lock).
+            var killAfter = random.Next(20, 400);
             var senders = Enumerable.Range(0, Senders).Select(_ => Task.Run(SendAsync)).ToArray();
             if (!finalEpoch)
             {
                 // The point of the test: a bounded random moment, then SIGKILL while charges are in flight.
-                await Task.Delay(random.Next(20, 400), cts.Token);
+                await Task.Delay(killAfter, cts.Token);
                 lock (gate)
                 {
                     killed = true;

@@ -40,7 +40,7 @@ public sealed class RetryStormTests(ITestOutputHelper output)
         var sessions = new List<ServerSession>();
         try
         {
-            sessions.AddRange(await Task.WhenAll(Enumerable.Range(0, Copies).Select(i => ServerSession.StartAsync($"storm-{i}", ["--db", db, "--account", User], null, cts.Token))));
+            await ServerSession.StartAllAsync([.. Enumerable.Range(0, Copies).Select(i => ServerSession.StartAsync($"storm-{i}", ["--db", db, "--account", User], null, cts.Token))], sessions);
             await StormAsync(db, (copy, args) => sessions[copy].CallAsync("charge_for_operation", args, cts.Token), "3 processes");
         }
         finally

@@ -79,6 +79,22 @@ internal sealed class ServerSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Awaits several starts and adds every session that started, in order, to <paramref name="started"/> — also
+    /// when another start failed, so the caller's cleanup still kills them.
+    /// </summary>
+    public static async Task StartAllAsync(IReadOnlyList<Task<ServerSession>> starts, List<ServerSession> started)
+    {
+        try
+        {
+            await Task.WhenAll(starts);
+        }
+        finally
+        {
+            started.AddRange(starts.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+        }
+    }
+
     /// <summary>Calls a tool with JSON arguments; throws when the process dies or the call exceeds <see cref="CallTimeout"/>.</summary>
     public async Task<CallToolResult> CallAsync(string tool, JsonObject arguments, CancellationToken cancellationToken)
     {
