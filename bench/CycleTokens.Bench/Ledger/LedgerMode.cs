@@ -131,7 +131,7 @@ internal static class LedgerMode
         {
             var bySize = method.ToDictionary(r => (int)r.BenchmarkCase.Parameters["Size"]!);
             var means = ordered.Select(s => bySize.TryGetValue(s, out var r) && r.ResultStatistics is { } st ? st.Mean / 1000 : double.NaN).ToList();
-            text.AppendLine(inv, $"| {method.Key} | {string.Join(" | ", means.Select(m => double.IsNaN(m) ? "failed" : m.ToString("0.0", inv)))} | {means[^1] / means[0]:0.00} | {(bySize.TryGetValue(ordered[^1], out var last) ? Allocated(last) : "-")} |");
+            text.AppendLine(inv, $"| {method.Key.Trim('\'')} | {string.Join(" | ", means.Select(m => double.IsNaN(m) ? "failed" : m.ToString("0.0", inv)))} | {means[^1] / means[0]:0.00} | {(bySize.TryGetValue(ordered[^1], out var last) ? Allocated(last) : "-")} |");
         }
 
         text.AppendLine();
