@@ -13,6 +13,14 @@ internal static partial class AgentTools
     private const string KeyText = "Optional retry key (1-255 characters), unique per intended action: a retry with the same key and arguments returns the first result with replayed=true and is never charged twice.";
     private const string MetadataText = "Optional JSON object (at most 4 KiB) stored with the transaction and returned in history.";
 
+    // Estimate and charge take the same operation arguments, so an estimate always prices exactly what a charge would.
+    private static readonly ParameterSpec[] PricedOperation =
+    [
+        Text("operation", "Operation name, 1-100 characters of a-z 0-9 _ . - (e.g. model.export.step).", required: true),
+        Obj("params", "Optional JSON object of the operation's parameters (at most 4 KiB, 16 levels). A repeat with the same params within 24 hours pays 10% of the price."),
+        Whole("quantity", "Number of operations covered, 1-1000000 (default 1). 10 or more: 25% off; 100 or more: 50% off.", 1, 1_000_000),
+    ];
+
     public static IReadOnlyList<ToolDefinition> All() =>
     [
         new("get_balance", "Get balance",
@@ -34,9 +42,7 @@ internal static partial class AgentTools
         new("estimate_operation", "Estimate an operation",
             "Returns exactly what charge_for_operation would cost now with the same arguments (cache and batch discounts included) and whether the balance covers it. Changes nothing.",
             [
-                Text("operation", "Operation name, 1-100 characters of a-z 0-9 _ . - (e.g. model.export.step).", required: true),
-                Obj("params", "Optional JSON object of the operation's parameters (at most 4 KiB, 16 levels). A repeat with the same params within 24 hours pays 10% of the price."),
-                Whole("quantity", "Number of operations covered, 1-1000000 (default 1). 10 or more: 25% off; 100 or more: 50% off.", 1, 1_000_000),
+                .. PricedOperation,
             ],
             OutputSchemas.Quote(), ToolHints.Read,
             async c => ResultJson.Quote(await c.Ledger.EstimateAsync(c.Account, c.Args.String("operation")!, c.Args.Object("params"), c.Args.Int("quantity") ?? 1, c.CancellationToken))),
@@ -44,9 +50,7 @@ internal static partial class AgentTools
         new("charge_for_operation", "Charge for an operation",
             "Charges this account for a catalogue operation in tokens (100 tokens = EUR 1.00): the price after cache and batch discounts is debited, the creator (if named) earns the tier's royalty and the platform the rest. Fails without charging if the balance is short.",
             [
-                Text("operation", "Operation name, 1-100 characters of a-z 0-9 _ . - (e.g. model.export.step).", required: true),
-                Obj("params", "Optional JSON object of the operation's parameters (at most 4 KiB, 16 levels); the same params within 24 hours pay 10% of the price."),
-                Whole("quantity", "Number of operations covered, 1-1000000 (default 1). 10 or more: 25% off; 100 or more: 50% off.", 1, 1_000_000),
+                .. PricedOperation,
                 Text("creator_id", "Optional id of the creator who earns the royalty (1-64 characters of A-Z a-z 0-9 . _ : @ -)."),
                 Obj("metadata", MetadataText),
                 Text("idempotency_key", KeyText),
