@@ -14,6 +14,7 @@ internal sealed class LedgerDatabase : IDisposable
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     // Held for the connection's lifetime: SQLite keeps a pointer to its native thunk.
     private BusyCallback? _busyCallback;
+    private WriteQueue? _queue;
 
     private LedgerDatabase(SqliteConnection connection) => _connection = connection;
 
@@ -47,6 +48,7 @@ internal sealed class LedgerDatabase : IDisposable
             // A busy handler before anything can hit a lock: SQLite's own (busy_timeout), then the 1 ms one in its place.
             db.Execute($"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}");
             db.InstallBusyHandler(options.BusyTimeout);
+            db._queue = WriteQueue.Open(full, options.BusyTimeout);
 
             db.Execute("PRAGMA journal_mode = WAL");
             db.Execute(options.Synchronous == SynchronousMode.Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
@@ -124,9 +126,20 @@ internal sealed class LedgerDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Takes the write lock: first a turn in the cross-process queue, then SQLite's lock.</summary>
     internal void BeginWrite()
     {
-        Command("BEGIN IMMEDIATE").ExecuteNonQuery();
+        _queue?.Enter();
+        try
+        {
+            Command("BEGIN IMMEDIATE").ExecuteNonQuery();
+        }
+        catch
+        {
+            _queue?.Exit();
+            throw;
+        }
+
         InTransaction = true;
     }
 
@@ -140,14 +153,22 @@ internal sealed class LedgerDatabase : IDisposable
     {
         Command("COMMIT").ExecuteNonQuery();
         InTransaction = false;
+        _queue?.Exit();
     }
 
     internal void Rollback()
     {
-        if (InTransaction)
+        try
         {
-            InTransaction = false;
-            Command("ROLLBACK").ExecuteNonQuery();
+            if (InTransaction)
+            {
+                InTransaction = false;
+                Command("ROLLBACK").ExecuteNonQuery();
+            }
+        }
+        finally
+        {
+            _queue?.Exit();
         }
     }
 
@@ -206,6 +227,7 @@ internal sealed class LedgerDatabase : IDisposable
 
         _commands.Clear();
         _connection.Dispose();
+        _queue?.Dispose();
     }
 
     private static class NativeMethods

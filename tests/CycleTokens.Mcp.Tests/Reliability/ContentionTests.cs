@@ -25,12 +25,17 @@ public sealed class ContentionTests(ITestOutputHelper output)
 
         var single = await RunAsync(folder.File("single.db"), processes: 1, sendersPerProcess: 1, perSender * 2, cts.Token);
         var queued = await RunAsync(folder.File("queued.db"), processes: 1, sendersPerProcess: 8, perSender, cts.Token);
+        var four = await RunAsync(folder.File("four.db"), processes: 4, sendersPerProcess: 1, perSender * 2, cts.Token);
         var shared = await RunAsync(folder.File("shared.db"), processes: 4, sendersPerProcess: 2, perSender, cts.Token);
 
+        // A charge's commit time is the uncontended round trip; with n writers in flight a charge waits for up to
+        // n - 1 others, so the tail is read per writer in flight.
+        var commit = single.Latency.P50;
         output.WriteLine("charge round trips (client side, MCP over stdio, synchronous=FULL):");
         output.WriteLine($"  1 process  x 1 sender : {single}");
-        output.WriteLine($"  1 process  x 8 senders: {queued}");
-        output.WriteLine($"  4 processes x 2 senders: {shared}");
+        output.WriteLine($"  1 process  x 8 senders: {queued}; p99 = {queued.Latency.P99 / commit:F1} commit times ({queued.Latency.P99 / commit / 8:F1} per writer in flight)");
+        output.WriteLine($"  4 processes x 1 sender : {four}; p99 = {four.Latency.P99 / commit:F1} commit times ({four.Latency.P99 / commit / 4:F1} per writer in flight)");
+        output.WriteLine($"  4 processes x 2 senders: {shared}; p99 = {shared.Latency.P99 / commit:F1} commit times ({shared.Latency.P99 / commit / 8:F1} per writer in flight)");
     }
 
     private static async Task<Figures> RunAsync(string db, int processes, int sendersPerProcess, int perSender, CancellationToken cancellationToken)

@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using CycleTokens.Core.Charges;
+using CycleTokens.Core.Storage;
+
+namespace CycleTokens.Core.Tests.Storage;
+
+/// <summary>
+/// The cross-process write queue. Each <see cref="WriteQueue"/> opens its own file description, so queues in one
+/// test process contend exactly as separate processes do (open-file-description locks belong to the description).
+/// The queue exists on Linux only, where these tests (and CI) run.
+/// </summary>
+public sealed class WriteQueueTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly string _folder = Directory.CreateTempSubdirectory("ct-queue-").FullName;
+
+    private string Db => Path.Combine(_folder, "ledger.db");
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Writers_GoInTheOrderTheyArrived_AndNoneWhileAnotherHoldsItsTurn()
+    {
+        using var first = Open();
+        first.Enter();
+
+        var order = new ConcurrentQueue<int>();
+        var inside = 0;
+        var overlaps = 0;
+        var queues = Enumerable.Range(1, 4).Select(_ => Open()).ToArray();
+        var threads = new List<Thread>();
+        for (var i = 0; i < queues.Length; i++)
+        {
+            var n = i;
+            var thread = new Thread(() =>
+            {
+                queues[n].Enter();
+                if (Interlocked.Increment(ref inside) != 1)
+                {
+                    Interlocked.Increment(ref overlaps);
+                }
+
+                order.Enqueue(n);
+                Thread.Sleep(20);
+                Interlocked.Decrement(ref inside);
+                queues[n].Exit();
+            });
+            thread.Start();
+            threads.Add(thread);
+
+            // The next writer arrives only once this one has drawn its ticket.
+            WaitFor(() => Counter() == n + 2);
+        }
+
+        Thread.Sleep(50);
+        Assert.Empty(order);
+        first.Exit();
+        foreach (var thread in threads)
+        {
+            Assert.True(thread.Join(Patience));
+        }
+
+        Assert.Equal([0, 1, 2, 3], order.ToArray());
+        Assert.Equal(0, overlaps);
+        foreach (var queue in queues)
+        {
+            queue.Dispose();
+        }
+    }
+
+    [Fact]
+    public void AWriterWhosePredecessorDied_GoesOnAtOnce()
+    {
+        var dead = Open();
+        dead.Enter();
+        using var next = Open();
+        var entered = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            next.Enter();
+            entered.Set();
+        });
+        thread.Start();
+        WaitFor(() => Counter() == 2);
+        Assert.False(entered.Wait(100));
+
+        // Closing the description drops its locks, as the kernel does when a process is killed.
+        dead.Dispose();
+        Assert.True(entered.Wait(Patience));
+        next.Exit();
+    }
+
+    [Fact]
+    public void AWriterStuckBehindAHeldTurn_GoesOnAfterTheTimeout()
+    {
+        using var holder = Open();
+        holder.Enter();
+        using var waiter = Open(TimeSpan.FromMilliseconds(300));
+
+        var watch = Stopwatch.StartNew();
+        waiter.Enter();
+        watch.Stop();
+        waiter.Exit();
+
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(300), Patience);
+    }
+
+    [Fact]
+    public void TheSideFile_LivesBesideTheLedger_AndCountsTickets()
+    {
+        using var queue = Open();
+        for (var i = 0; i < 5; i++)
+        {
+            queue.Enter();
+            queue.Exit();
+        }
+
+        Assert.True(File.Exists(Db + "-queue"));
+        Assert.Equal(5, Counter());
+    }
+
+    [Fact]
+    public async Task LedgersOnOneFile_QueueTheirWrites_AndEveryChargeLands()
+    {
+        var path = Db;
+        var ledgers = Enumerable.Range(0, 3).Select(_ => TokenLedger.Open(new LedgerOptions { DatabasePath = path, Synchronous = SynchronousMode.Normal })).ToArray();
+        try
+        {
+            await Task.WhenAll(ledgers.Select((ledger, i) => Task.Run(async () =>
+            {
+                for (var n = 0; n < 40; n++)
+                {
+                    await ledger.ChargeAsync($"user-{i}", new ChargeRequest("marketplace.publish") { IdempotencyKey = $"k-{i}-{n}" });
+                }
+            })));
+
+            var report = await ledgers[0].VerifyAsync();
+            Assert.True(report.Ok, string.Join("\n", report.Problems));
+            // A ticket per write: the 120 charges (each creates its user inside the first), and the schema set-up.
+            Assert.True(Counter() >= 121, $"tickets drawn: {Counter()}");
+        }
+        finally
+        {
+            foreach (var ledger in ledgers)
+            {
+                ledger.Dispose();
+            }
+        }
+    }
+
+    private static void WaitFor(Func<bool> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < Patience, "timed out waiting for the queue");
+            Thread.Sleep(1);
+        }
+    }
+
+    private WriteQueue Open(TimeSpan? timeout = null) =>
+        WriteQueue.Open(Db, timeout ?? Patience) ?? throw new InvalidOperationException("no queue on this platform");
+
+    private long Counter()
+    {
+        using var file = File.Open(Db + "-queue", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var bytes = new byte[8];
+        file.Position = 8;
+        return file.Read(bytes) == 8 ? BitConverter.ToInt64(bytes) : 0;
+    }
+}
