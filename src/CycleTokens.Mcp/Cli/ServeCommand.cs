@@ -13,8 +13,6 @@ internal static class ServeCommand
     public static readonly Option<string?> Db = new("--db") { Description = "The ledger file (default: ledger.db under the user's data directory; env CYCLETOKENS_DB).", Recursive = true };
     public static readonly Option<string?> Account = new("--account") { Description = "The user account this agent session bills (default: local; env CYCLETOKENS_ACCOUNT)." };
     public static readonly Option<bool?> Operator = new("--operator") { Description = "Operator mode: adds the operator tools and an account argument on every tool (env CYCLETOKENS_OPERATOR)." };
-    // Larger than nearly every response, so a message and its newline leave in one write.
-    private const int OutputBufferSize = 64 * 1024;
 
     public static readonly Option<string?> LogFile = new("--log-file") { Description = "Also log to this rolling file (env CYCLETOKENS_LOG_FILE)." };
 
@@ -72,11 +70,11 @@ internal static class ServeCommand
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
             builder.Services.AddSerilog(Log.Logger, dispose: false);
             var inFlight = new InFlightRequests();
-            // The transport writes each message, then its newline, then flushes: buffered, that is one write to the pipe
-            // (and one wake-up of the client) per message instead of two.
-            await using var output = new BufferedStream(Console.OpenStandardOutput(), OutputBufferSize);
+            // stdin read on a thread of its own and stdout written synchronously, one write per message: no thread-pool
+            // hand-offs around the transport (see ProtocolOutput and StdinPump).
+            await using var output = new ProtocolOutput(Console.OpenStandardOutput());
             builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator), inFlight).WithStreamServerTransport(
-                    new DrainingInput(Console.OpenStandardInput(), inFlight, TimeProvider.System), output);
+                    new DrainingInput(new StdinPump(Console.OpenStandardInput()), inFlight, TimeProvider.System), output);
             using var host = builder.Build();
             Log.Information("Serving {Mode} MCP on stdio for {Account} with ledger {Database}", settings.Operator ? "operator" : "agent", settings.Account, ledger.DatabasePath);
             await host.RunAsync(cancellationToken);

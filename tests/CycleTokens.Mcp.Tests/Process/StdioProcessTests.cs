@@ -95,6 +95,24 @@ public sealed class StdioProcessTests
     }
 
     [Fact]
+    public async Task Sigterm_WithInputStillOpen_StopsTheServerCleanly()
+    {
+        using var folder = new TempFolder();
+        await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--db", folder.File("ledger.db"), "--account", "alice"));
+        await server.RequestAsync(1, "initialize", Initialize);
+        await server.SendAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        var charge = await server.RequestAsync(2, "tools/call", """{"name":"charge_for_operation","arguments":{"operation":"model.export.step"}}""");
+
+        // stdin stays open: the pending read must not hold the shutdown up.
+        server.Terminate();
+        var exitCode = await server.WaitForExitAsync();
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(990, charge["result"]!["structuredContent"]!["balance_after"]!.GetValue<long>());
+        Assert.All(server.StdoutLines, AssertJsonRpc);
+    }
+
+    [Fact]
     public async Task MalformedLines_AreSurvived_AndTheNextRequestIsAnswered()
     {
         using var folder = new TempFolder();

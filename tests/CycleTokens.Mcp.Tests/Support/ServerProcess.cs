@@ -170,6 +170,9 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends SIGTERM, as a service manager or a client's shutdown does.</summary>
+    public void Terminate() => Assert.Equal(0, Signals.kill(_process.Id, Signals.SigTerm));
+
     /// <summary>Waits for the process to exit and for all of its output to be read; returns the exit code.</summary>
     public async Task<int> WaitForExitAsync()
     {
