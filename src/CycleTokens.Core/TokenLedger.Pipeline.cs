@@ -16,7 +16,7 @@ public sealed partial class TokenLedger
         """;
 
     /// <summary>
-    /// Runs a write in one BEGIN IMMEDIATE transaction. With a key: a stored outcome is replayed (a changed
+    /// Runs a write in a BEGIN IMMEDIATE transaction. With a key: a stored outcome is replayed (a changed
     /// fingerprint fails), and the new outcome — result or business failure — is stored with the effects.
     /// </summary>
     /// <remarks>
@@ -25,6 +25,11 @@ public sealed partial class TokenLedger
     /// rolled back to that savepoint and the due work is still committed — a failing call neither undoes it nor reports
     /// a state the file does not hold (e.g. "not held (status: cancelled)" for an escrow still held on disk). A new user
     /// is created inside the call, so a failing first call leaves no trace.
+    /// <para>
+    /// Writes that queue up while another is running are committed together (group commit, see
+    /// <see cref="WriteBatch"/>): each runs in turn under its own savepoint, exactly as it would alone, and one commit
+    /// makes them all durable. No caller hears of its result before that commit.
+    /// </para>
     /// </remarks>
     private async Task<T> WriteAsync<T>(
         string? touch,
@@ -37,87 +42,154 @@ public sealed partial class TokenLedger
         CancellationToken cancellationToken,
         CacheKey? cache = null)
     {
-        await _gate.WaitAsync(cancellationToken);
-        var events = new List<LedgerEvent>();
+        cancellationToken.ThrowIfCancellationRequested();
+        var write = new PendingWrite<T>(touch, scope, key, fingerprint, outcomeType, body, asReplayed, cache);
+        await _writes.RunAsync(write, cancellationToken);
+        Raise(write.Events);
+        return write.Result();
+    }
+
+    /// <summary>
+    /// Runs one queued write inside the open write transaction: alone (the transaction is its own) or in a batch
+    /// (under a savepoint of its own). Returns false when, alone, nothing it did is to be kept.
+    /// </summary>
+    internal bool RunWrite<T>(PendingWrite<T> write, bool alone)
+    {
+        StartClock();
+        _pending.Clear();
+        if (!alone)
+        {
+            _db.BeginItem();
+        }
+
+        var owed = false;
+        List<LedgerEvent> due = [];
         try
         {
-            StartClock();
-            _pending.Clear();
-            _db.BeginWrite();
-            var owed = false;
-            List<LedgerEvent> due = [];
+            if (write.Touch is not null)
+            {
+                owed = PerformDueWork(write.Touch, write.Cache);
+                due = TakePending();
+            }
+
+            // Only a call whose failure must keep something (its key's outcome, the due work) needs the savepoint.
+            var key = write.Key;
+            if (key is not null || owed)
+            {
+                _db.SetSavepoint();
+            }
+
+            var account = key is null ? null : write.Scope();
+            if (key is not null && TryReplay(account!, key, write.Fingerprint!, write.OutcomeType, out var replayed))
+            {
+                write.Succeed(write.AsReplayed(replayed!), due);
+                return EndWrite(alone, keep: owed);
+            }
+
+            T result;
             try
             {
-                if (touch is not null)
-                {
-                    owed = PerformDueWork(touch, cache);
-                    due = TakePending();
-                }
-
-                // Only a call whose failure must keep something (its key's outcome, the due work) needs the savepoint.
-                var savepoint = key is not null || owed;
-                if (savepoint)
-                {
-                    _db.SetSavepoint();
-                }
-
-                var account = key is null ? null : scope();
-                if (key is not null && TryReplay(account!, key, fingerprint!, outcomeType, out var replayed))
-                {
-                    Conclude(owed);
-                    events.AddRange(due);
-                    return asReplayed(replayed!);
-                }
-
-                T result;
-                try
-                {
-                    result = body();
-                }
-                catch (LedgerException failure) when (key is not null)
-                {
-                    // Undo the effects, keep the failure as the key's outcome (and the due work).
-                    _db.RollbackToSavepoint();
-                    _pending.Clear();
-                    var error = JsonSerializer.Serialize(new StoredError(failure.Code, failure.Field, failure.Message), OutcomeJsonContext.Default.StoredError);
-                    StoreOutcome(account!, key, fingerprint!, "{\"error\":" + error + "}");
-                    _db.Commit();
-                    events.AddRange(due);
-                    throw;
-                }
-
-                if (key is not null)
-                {
-                    StoreOutcome(account!, key, fingerprint!, "{\"ok\":" + JsonSerializer.Serialize(result, outcomeType) + "}");
-                }
-
-                _db.Commit();
-                events.AddRange(due);
-                events.AddRange(TakePending());
-                return result;
+                result = write.Body();
             }
-            catch (LedgerException) when (owed && _db.InTransaction)
+            catch (LedgerException failure) when (key is not null)
             {
-                // A business failure (or a reused key): undo the call, commit the due work.
+                // Undo the effects, keep the failure as the key's outcome (and the due work).
                 _db.RollbackToSavepoint();
                 _pending.Clear();
-                _db.Commit();
-                events.AddRange(due);
-                throw;
+                var error = JsonSerializer.Serialize(new StoredError(failure.Code, failure.Field, failure.Message), OutcomeJsonContext.Default.StoredError);
+                StoreOutcome(account!, key, write.Fingerprint!, "{\"error\":" + error + "}");
+                write.Fail(failure, due);
+                return EndWrite(alone, keep: true);
             }
-            catch
+
+            if (key is not null)
             {
-                _db.Rollback();
-                _pending.Clear();
-                throw;
+                StoreOutcome(account!, key, write.Fingerprint!, "{\"ok\":" + JsonSerializer.Serialize(result, write.OutcomeType) + "}");
             }
+
+            due.AddRange(TakePending());
+            write.Succeed(result, due);
+            return EndWrite(alone, keep: true);
+        }
+        catch (LedgerException failure) when (owed)
+        {
+            // A business failure (or a reused key): undo the call, keep the due work.
+            _db.RollbackToSavepoint();
+            _pending.Clear();
+            write.Fail(failure, due);
+            return EndWrite(alone, keep: true);
+        }
+        catch (LedgerException failure)
+        {
+            _pending.Clear();
+            write.Fail(failure, []);
+            return EndWrite(alone, keep: false);
         }
         finally
         {
             _checkedUser = null;
             _checkedCache = null;
-            _gate.Release();
-            Raise(events);
+        }
+    }
+
+    /// <summary>Ends one write: in a batch, keeps or undoes its savepoint; alone, says whether to commit.</summary>
+    private bool EndWrite(bool alone, bool keep)
+    {
+        if (alone)
+        {
+            return keep;
+        }
+
+        if (!keep)
+        {
+            _db.RollbackItem();
+        }
+
+        _db.ReleaseItem();
+        return true;
+    }
+
+    /// <summary>Runs queued writes in one transaction and commits once; an unexpected failure fails them all.</summary>
+    private void RunBatch(IReadOnlyList<PendingWrite> batch)
+    {
+        try
+        {
+            _db.BeginWrite();
+            var alone = batch.Count == 1;
+            var keep = false;
+            foreach (var write in batch)
+            {
+                keep |= write.Run(this, alone);
+            }
+
+            if (keep)
+            {
+                _db.Commit();
+            }
+            else
+            {
+                _db.Rollback();
+            }
+        }
+#pragma warning disable CA1031 // Not swallowed: every write of the batch fails with it, as a lone write would.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _pending.Clear();
+            try
+            {
+                _db.Rollback();
+            }
+#pragma warning disable CA1031 // The connection is already broken; the first failure is the one to report.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            foreach (var write in batch)
+            {
+                write.Abort(ex);
+            }
         }
     }
 

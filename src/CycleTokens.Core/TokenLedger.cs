@@ -24,6 +24,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly Journal _journal;
     private readonly UsageMonths _usage;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly WriteBatch _writes;
     private readonly TimeProvider _time;
     private readonly IIdGenerator _ids;
     private readonly MonthCalendar _months;
@@ -46,6 +47,7 @@ public sealed partial class TokenLedger : IDisposable
         _ids = ids;
         _logger = logger;
         _months = new MonthCalendar(options.MonthTimeZone);
+        _writes = new WriteBatch(_gate, RunBatch);
         _db = LedgerDatabase.Open(options);
         try
         {
@@ -66,6 +68,12 @@ public sealed partial class TokenLedger : IDisposable
 
     /// <summary>The full path of the ledger file.</summary>
     public string DatabasePath => Path.GetFullPath(_options.DatabasePath);
+
+    /// <summary>Writes waiting to be run in a batch.</summary>
+    internal int QueuedWrites => _writes.Queued;
+
+    /// <summary>Transactions this instance has committed, reads' own writes included.</summary>
+    internal long CommitCount => _db.Commits;
 
     /// <summary>The price list in force.</summary>
     public PriceCatalog Catalog { get; }

@@ -23,6 +23,9 @@ internal sealed class LedgerDatabase : IDisposable
 
     internal bool InTransaction { get; private set; }
 
+    /// <summary>Transactions committed through this connection (tests read it to see writes grouped).</summary>
+    internal long Commits { get; private set; }
+
     internal static LedgerDatabase Open(LedgerOptions options)
     {
         var full = Path.GetFullPath(options.DatabasePath);
@@ -153,6 +156,7 @@ internal sealed class LedgerDatabase : IDisposable
     {
         Command("COMMIT").ExecuteNonQuery();
         InTransaction = false;
+        Commits++;
         _queue?.Exit();
     }
 
@@ -215,6 +219,15 @@ internal sealed class LedgerDatabase : IDisposable
     }
 
     internal void SetSavepoint() => Command("SAVEPOINT op").ExecuteNonQuery();
+
+    /// <summary>Opens the savepoint of one write among several in a transaction (group commit).</summary>
+    internal void BeginItem() => Command("SAVEPOINT item").ExecuteNonQuery();
+
+    /// <summary>Undoes everything the current write of a batch did.</summary>
+    internal void RollbackItem() => Command("ROLLBACK TO item").ExecuteNonQuery();
+
+    /// <summary>Ends the current write of a batch, keeping what is not rolled back.</summary>
+    internal void ReleaseItem() => Command("RELEASE item").ExecuteNonQuery();
 
     internal void RollbackToSavepoint() => Command("ROLLBACK TO op").ExecuteNonQuery();
 

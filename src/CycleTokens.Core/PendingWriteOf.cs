@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization.Metadata;
+using CycleTokens.Core.Events;
+using CycleTokens.Core.Storage;
+
+namespace CycleTokens.Core;
+
+/// <summary>A queued write whose result is a <typeparamref name="T"/>.</summary>
+internal sealed class PendingWrite<T>(
+    string? touch,
+    Func<string> scope,
+    string? key,
+    string? fingerprint,
+    JsonTypeInfo<T> outcomeType,
+    Func<T> body,
+    Func<T, T> asReplayed,
+    CacheKey? cache) : PendingWrite
+{
+    private T? _result;
+
+    internal string? Touch => touch;
+
+    internal Func<string> Scope => scope;
+
+    internal string? Key => key;
+
+    internal string? Fingerprint => fingerprint;
+
+    internal JsonTypeInfo<T> OutcomeType => outcomeType;
+
+    internal Func<T> Body => body;
+
+    internal Func<T, T> AsReplayed => asReplayed;
+
+    internal CacheKey? Cache => cache;
+
+    internal override bool Run(TokenLedger ledger, bool alone) => ledger.RunWrite(this, alone);
+
+    internal void Succeed(T result, List<LedgerEvent> events)
+    {
+        _result = result;
+        Succeeded(events);
+    }
+
+    /// <summary>The result, or the failure thrown.</summary>
+    internal T Result()
+    {
+        ThrowIfFailed();
+        return _result!;
+    }
+}
