@@ -57,6 +57,7 @@ internal static class LedgerMode
                 var summary = BenchmarkRunner.Run<FloorBenchmarks>(Config(Job(quick), work));
                 output.Append(FloorTable(summary));
                 output.Append(FloorRounds.Run(quick));
+                output.Append(ConcurrentCharges.Run(quick));
             }
 
             if (part is "size" or "all")

@@ -15,6 +15,7 @@ internal static class LoopMode
     private static readonly Option<string> Call = new("--call") { Description = "charge, floor or estimate.", DefaultValueFactory = _ => "charge" };
     private static readonly Option<int> Count = new("--count") { DefaultValueFactory = _ => 50_000 };
     private static readonly Option<string> Sync = new("--sync") { DefaultValueFactory = _ => "normal" };
+    private static readonly Option<int> Callers = new("--callers") { Description = "Concurrent callers sharing the count (charge only).", DefaultValueFactory = _ => 1 };
 
     public static Command Create()
     {
@@ -22,12 +23,34 @@ internal static class LoopMode
         command.Options.Add(Call);
         command.Options.Add(Count);
         command.Options.Add(Sync);
+        command.Options.Add(Callers);
         command.SetAction(r =>
         {
+            if (r.GetValue(Callers) > 1)
+            {
+                RunConcurrent(r.GetValue(Count), r.GetValue(Callers), Share.ShareMode.ParseSync(r.GetValue(Sync)!));
+                return 0;
+            }
+
             Run(r.GetValue(Call)!, r.GetValue(Count), Share.ShareMode.ParseSync(r.GetValue(Sync)!));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Charges from several concurrent callers on one ledger (writes that queue are committed together).</summary>
+    private static void RunConcurrent(int count, int callers, SynchronousMode sync)
+    {
+        LedgerRun.Scratch = Directory.CreateTempSubdirectory("cycletokens-loop-").FullName;
+        try
+        {
+            var perSecond = ConcurrentCharges.Measure(count, callers, sync);
+            Console.Out.WriteLine($"charge ({sync}, {callers} callers): {perSecond:N0} charges/s, {1e6 / perSecond:0.0} us per charge");
+        }
+        finally
+        {
+            Directory.Delete(LedgerRun.Scratch, recursive: true);
+        }
     }
 
     private static void Run(string call, int count, SynchronousMode sync)

@@ -41,6 +41,8 @@ internal static class McpServerSetup
                 options.ServerInfo = new Implementation { Name = "cycletokens", Title = "CycleTokens", Version = Version() };
                 options.ServerInstructions = Instructions;
                 options.Filters.Message.IncomingFilters.Add(inFlight.Filter);
+                // Every service here is a singleton: a DI scope per request would only cost time on the hop.
+                options.ScopeRequests = false;
                 // Subscribe is not inferred from the handlers; lists never change at run time.
                 options.Capabilities = new ServerCapabilities
                 {
