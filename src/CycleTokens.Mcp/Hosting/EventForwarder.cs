@@ -19,10 +19,20 @@ internal sealed class EventForwarder(TokenLedger ledger, ServerMode mode, Subscr
     public async Task ForwardAsync(MessageContext context, IReadOnlyList<LedgerEvent> events, CancellationToken cancellationToken)
     {
         var balanceChanged = false;
-        foreach (var e in events.Where(e => e.Account == mode.Account))
+        // Events are shaped only for a client that asked for logs at this level.
+        var logged = ClientLog.Threshold(context) is { } minimum && LoggingLevel.Info >= minimum;
+        foreach (var e in events)
         {
+            if (e.Account != mode.Account)
+            {
+                continue;
+            }
+
             balanceChanged |= e.BalanceChanged;
-            await ClientLog.SendAsync(context, LoggingLevel.Info, Logger, ToJson(e), cancellationToken);
+            if (logged)
+            {
+                await ClientLog.SendAsync(context, LoggingLevel.Info, Logger, ToJson(e), cancellationToken);
+            }
         }
 
         if (balanceChanged && hub.HasSubscribers(ResourceCatalog.BalanceUri))
