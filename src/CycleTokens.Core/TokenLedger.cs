@@ -72,8 +72,18 @@ public sealed partial class TokenLedger : IDisposable
     /// <summary>Writes waiting to be run in a batch.</summary>
     internal int QueuedWrites => _writes.Queued;
 
-    /// <summary>Transactions this instance has committed, reads' own writes included.</summary>
+    /// <summary>Write transactions this instance has committed (reads' own writes included).</summary>
     internal long CommitCount => _db.Commits;
+
+    /// <summary>How this instance's writes fared with the file's write lock since it was opened.</summary>
+    public WriteLockStatistics WriteLockStatistics => new(
+        _db.LockWaits.Count,
+        Micros(_db.LockWaits.Percentile(0.5)),
+        Micros(_db.LockWaits.Percentile(0.99)),
+        Micros(_db.LockWaits.Max),
+        Micros(_db.LockHolds.Percentile(0.5)),
+        Micros(_db.LockHolds.Percentile(0.99)),
+        Micros(_db.LockHolds.Max));
 
     /// <summary>The price list in force.</summary>
     public PriceCatalog Catalog { get; }
@@ -104,6 +114,8 @@ public sealed partial class TokenLedger : IDisposable
     }
 
     private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static TimeSpan Micros(long microseconds) => TimeSpan.FromMicroseconds(microseconds);
 
     private void Raise(List<LedgerEvent> events)
     {

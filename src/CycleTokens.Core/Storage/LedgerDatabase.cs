@@ -15,6 +15,7 @@ internal sealed class LedgerDatabase : IDisposable
     // Held for the connection's lifetime: SQLite keeps a pointer to its native thunk.
     private BusyCallback? _busyCallback;
     private WriteQueue? _queue;
+    private long _lockedAt;
 
     private LedgerDatabase(SqliteConnection connection) => _connection = connection;
 
@@ -23,8 +24,14 @@ internal sealed class LedgerDatabase : IDisposable
 
     internal bool InTransaction { get; private set; }
 
-    /// <summary>Transactions committed through this connection (tests read it to see writes grouped).</summary>
+    /// <summary>Write transactions committed through this connection (tests read it to see writes grouped).</summary>
     internal long Commits { get; private set; }
+
+    /// <summary>Microseconds each write waited for the write lock (queue turn, then SQLite's lock).</summary>
+    internal LatencyHistogram LockWaits { get; } = new();
+
+    /// <summary>Microseconds each write held the write lock, its commit or rollback included.</summary>
+    internal LatencyHistogram LockHolds { get; } = new();
 
     internal static LedgerDatabase Open(LedgerOptions options)
     {
@@ -132,6 +139,7 @@ internal sealed class LedgerDatabase : IDisposable
     /// <summary>Takes the write lock: first a turn in the cross-process queue, then SQLite's lock.</summary>
     internal void BeginWrite()
     {
+        var asked = Stopwatch.GetTimestamp();
         _queue?.Enter();
         try
         {
@@ -143,6 +151,8 @@ internal sealed class LedgerDatabase : IDisposable
             throw;
         }
 
+        _lockedAt = Stopwatch.GetTimestamp();
+        LockWaits.Record((long)Stopwatch.GetElapsedTime(asked, _lockedAt).TotalMicroseconds);
         InTransaction = true;
     }
 
@@ -156,8 +166,12 @@ internal sealed class LedgerDatabase : IDisposable
     {
         Command("COMMIT").ExecuteNonQuery();
         InTransaction = false;
-        Commits++;
-        _queue?.Exit();
+        if (_lockedAt != 0)
+        {
+            Commits++;
+        }
+
+        Unlocked();
     }
 
     internal void Rollback()
@@ -172,7 +186,18 @@ internal sealed class LedgerDatabase : IDisposable
         }
         finally
         {
-            _queue?.Exit();
+            Unlocked();
+        }
+    }
+
+    /// <summary>The write lock is released: leaves the queue and records how long the lock was held.</summary>
+    private void Unlocked()
+    {
+        _queue?.Exit();
+        if (_lockedAt != 0)
+        {
+            LockHolds.Record((long)Stopwatch.GetElapsedTime(_lockedAt).TotalMicroseconds);
+            _lockedAt = 0;
         }
     }
 

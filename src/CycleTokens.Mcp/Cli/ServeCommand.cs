@@ -78,6 +78,16 @@ internal static class ServeCommand
             using var host = builder.Build();
             Log.Information("Serving {Mode} MCP on stdio for {Account} with ledger {Database}", settings.Operator ? "operator" : "agent", settings.Account, ledger.DatabasePath);
             await host.RunAsync(cancellationToken);
+            var locks = ledger.WriteLockStatistics;
+            Log.Information(
+                "Write lock this session: {Writes} writes; waited p50 {WaitP50} us, p99 {WaitP99} us, max {WaitMax} us; held p50 {HeldP50} us, p99 {HeldP99} us, max {HeldMax} us",
+                locks.Writes,
+                (long)locks.WaitP50.TotalMicroseconds,
+                (long)locks.WaitP99.TotalMicroseconds,
+                (long)locks.WaitMax.TotalMicroseconds,
+                (long)locks.HeldP50.TotalMicroseconds,
+                (long)locks.HeldP99.TotalMicroseconds,
+                (long)locks.HeldMax.TotalMicroseconds);
             return 0;
         }
         catch (Exception ex) when (ex is SettingsException or LedgerException or InvalidDataException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)

@@ -149,6 +149,33 @@ public sealed class WriteQueueTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task WriteLockStatistics_CountEveryWrite_AndAWaitBehindAnotherProcess()
+    {
+        using var holder = TokenLedger.Open(new LedgerOptions { DatabasePath = Db, Synchronous = SynchronousMode.Normal });
+        using var waiter = TokenLedger.Open(new LedgerOptions { DatabasePath = Db, Synchronous = SynchronousMode.Normal });
+        await holder.ChargeAsync("alice", new ChargeRequest("marketplace.publish"));
+        var before = waiter.WriteLockStatistics;
+
+        // Another "process" holds its turn for 300 ms; the waiter's one write waits that long for the lock.
+        using (var turn = Open())
+        {
+            turn.Enter();
+            var drawn = Counter();
+            var charge = Task.Run(() => waiter.ChargeAsync("bob", new ChargeRequest("marketplace.publish")));
+            WaitFor(() => Counter() == drawn + 1);
+            Thread.Sleep(300);
+            turn.Exit();
+            await charge.WaitAsync(Patience);
+        }
+
+        var after = waiter.WriteLockStatistics;
+        Assert.Equal(before.Writes + 1, after.Writes);
+        Assert.True(after.WaitMax >= TimeSpan.FromMilliseconds(280), $"waited {after.WaitMax}");
+        Assert.True(after.HeldMax > TimeSpan.Zero);
+        Assert.True(holder.WriteLockStatistics.Writes >= 1);
+    }
+
     private static void WaitFor(Func<bool> condition)
     {
         var watch = Stopwatch.StartNew();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using CycleTokens.Core;
 using CycleTokens.Mcp.Tests.Support;
 using Xunit.Abstractions;
@@ -10,11 +11,12 @@ namespace CycleTokens.Mcp.Tests.Reliability;
 /// <summary>
 /// How long a charge takes when writers queue for the file: the same charges sent by one process with one sender
 /// (no contention), one process with eight senders (they queue inside the process), and four processes with two
-/// senders each (they queue for SQLite's write lock). Round trips are measured at the client and printed for
-/// docs/reliability.md; nothing is asserted about time, only that every charge was applied once and the file verifies.
+/// senders each (they queue for the file's write lock). Round trips are measured at the client and printed for
+/// docs/reliability.md, with each server's own write-lock figures (logged when its session ends); nothing is asserted
+/// about time, only that every charge was applied once, every server exits cleanly and the file verifies.
 /// </summary>
 [Collection(ReliabilityGroup.Name)]
-public sealed class ContentionTests(ITestOutputHelper output)
+public sealed partial class ContentionTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task ChargesFromOneAndFourProcesses_AreAllApplied_AndTheirRoundTripsAreReported()
@@ -36,6 +38,14 @@ public sealed class ContentionTests(ITestOutputHelper output)
         output.WriteLine($"  1 process  x 8 senders: {queued}; p99 = {queued.Latency.P99 / commit:F1} commit times ({queued.Latency.P99 / commit / 8:F1} per writer in flight)");
         output.WriteLine($"  4 processes x 1 sender : {four}; p99 = {four.Latency.P99 / commit:F1} commit times ({four.Latency.P99 / commit / 4:F1} per writer in flight)");
         output.WriteLine($"  4 processes x 2 senders: {shared}; p99 = {shared.Latency.P99 / commit:F1} commit times ({shared.Latency.P99 / commit / 8:F1} per writer in flight)");
+        output.WriteLine("write lock, as each server logged it at exit (wait: queue turn + SQLite lock; held: the transaction, commit included):");
+        foreach (var (label, figures) in new[] { ("1 process  x 1 sender ", single), ("1 process  x 8 senders", queued), ("4 processes x 1 sender ", four), ("4 processes x 2 senders", shared) })
+        {
+            foreach (var line in figures.Locks)
+            {
+                output.WriteLine($"  {label}: {line}");
+            }
+        }
     }
 
     private static async Task<Figures> RunAsync(string db, int processes, int sendersPerProcess, int perSender, CancellationToken cancellationToken)
@@ -67,7 +77,16 @@ public sealed class ContentionTests(ITestOutputHelper output)
             var charges = recorder.Calls;
             Assert.Equal(processes * sendersPerProcess * perSender, charges.Count(c => c.Ok));
             Assert.Equal(charges.Count + processes + (processes * sendersPerProcess * (perSender / 3)), LedgerFile.Journal(db).Count(r => r.Kind == "charge"));
-            figures = new Figures(LatencySummary.Of(charges.Select(c => c.LatencyMs)), charges.Count / watch.Elapsed.TotalSeconds);
+
+            // Each server logs how its writes fared with the file's lock when its session ends.
+            var locks = new List<string>();
+            foreach (var session in sessions)
+            {
+                Assert.Equal(0, await session.StopAsync());
+                locks.Add(LockLine().Match(session.StderrTail) is { Success: true } m ? m.Groups[1].Value : "(no lock statistics logged)");
+            }
+
+            figures = new Figures(LatencySummary.Of(charges.Select(c => c.LatencyMs)), charges.Count / watch.Elapsed.TotalSeconds, locks);
         }
         finally
         {
@@ -95,7 +114,10 @@ public sealed class ContentionTests(ITestOutputHelper output)
             },
             cancellationToken))));
 
-    private sealed record Figures(LatencySummary Latency, double PerSecond)
+    [GeneratedRegex(@"Write lock this session: (.*)$", RegexOptions.Multiline)]
+    private static partial Regex LockLine();
+
+    private sealed record Figures(LatencySummary Latency, double PerSecond, IReadOnlyList<string> Locks)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Latency}, {PerSecond:F0} charges/s");
     }

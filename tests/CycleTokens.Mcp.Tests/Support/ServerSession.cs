@@ -125,6 +125,33 @@ internal sealed class ServerSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the session as a client does: closes stdin and waits for the server to exit by itself (its exit log included
+    /// in <see cref="StderrTail"/>); returns its exit code.
+    /// </summary>
+    public async Task<int> StopAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+            _client = null;
+        }
+
+        try
+        {
+            _process.StandardInput.Close();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The client transport closed it already.
+        }
+
+        using var timeout = new CancellationTokenSource(ServerProcess.Timeout);
+        await _process.WaitForExitAsync(timeout.Token);
+        await _stderrPump.WaitAsync(ServerProcess.Timeout);
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Kill();
