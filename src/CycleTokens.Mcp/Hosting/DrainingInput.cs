@@ -8,25 +8,11 @@ namespace CycleTokens.Mcp.Hosting;
 /// those requests have been answered: the SDK's transport stops sending once it has seen the end, which would drop
 /// answers to requests still being handled.
 /// </summary>
-internal sealed class DrainingInput(Stream inner, InFlightRequests inFlight, TimeProvider time) : Stream
+internal sealed class DrainingInput(Stream inner, InFlightRequests inFlight, TimeProvider time) : AsyncReadStream
 {
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
     private readonly ArrayBufferWriter<byte> _line = new();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -42,21 +28,6 @@ internal sealed class DrainingInput(Stream inner, InFlightRequests inFlight, Tim
         Scan(buffer.Span[..read]);
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -13,7 +13,7 @@ namespace CycleTokens.Mcp.Hosting;
 /// transport stay cancellable (it cancels them when the host stops), which a blocking read on its own thread would
 /// not be. The reading thread is a background thread: a read still blocked at exit does not keep the process alive.
 /// </remarks>
-internal sealed class StdinPump : Stream
+internal sealed class StdinPump : AsyncReadStream
 {
     private readonly Stream _inner;
     private readonly Pipe _pipe = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
@@ -22,20 +22,6 @@ internal sealed class StdinPump : Stream
     {
         _inner = inner;
         new Thread(Pump) { IsBackground = true, Name = "stdin" }.Start();
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -59,21 +45,6 @@ internal sealed class StdinPump : Stream
             }
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
