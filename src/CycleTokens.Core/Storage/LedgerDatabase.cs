@@ -17,6 +17,11 @@ internal sealed class LedgerDatabase : IDisposable
     private WriteQueue? _queue;
     private long _lockedAt;
 
+    // When the current write asked for the lock: its wait in the queue counts against the same busy timeout.
+    private long _askedAt;
+
+    private TimeSpan _busyTimeout;
+
     private LedgerDatabase(SqliteConnection connection) => _connection = connection;
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
@@ -58,6 +63,7 @@ internal sealed class LedgerDatabase : IDisposable
             // A busy handler before anything can hit a lock: SQLite's own (busy_timeout), then the 1 ms one in its place.
             db.Execute($"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}");
             db.InstallBusyHandler(options.BusyTimeout);
+            db._busyTimeout = options.BusyTimeout;
             db._queue = WriteQueue.Open(full, options.BusyTimeout);
 
             db.Execute("PRAGMA journal_mode = WAL");
@@ -92,9 +98,10 @@ internal sealed class LedgerDatabase : IDisposable
             var now = Stopwatch.GetTimestamp();
             if (count == 0)
             {
-                since = now;
+                since = _askedAt != 0 ? _askedAt : now;
             }
-            else if (Stopwatch.GetElapsedTime(since, now) >= timeout)
+
+            if (Stopwatch.GetElapsedTime(since, now) >= timeout)
             {
                 return 0;
             }
@@ -140,15 +147,30 @@ internal sealed class LedgerDatabase : IDisposable
     internal void BeginWrite()
     {
         var asked = Stopwatch.GetTimestamp();
+        _askedAt = asked;
         _queue?.Enter();
         try
         {
-            Command("BEGIN IMMEDIATE").ExecuteNonQuery();
+            // One busy timeout for the whole wait: what the queue took is not given again to SQLite's handler, nor to
+            // Microsoft.Data.Sqlite's own retries of a busy statement (whole seconds, so at most one more).
+            var left = _busyTimeout - Stopwatch.GetElapsedTime(asked);
+            if (left <= TimeSpan.Zero && _busyTimeout > TimeSpan.Zero)
+            {
+                throw new SqliteException("database is locked", SQLitePCL.raw.SQLITE_BUSY);
+            }
+
+            var begin = Command("BEGIN IMMEDIATE");
+            begin.CommandTimeout = Math.Max(1, (int)Math.Ceiling(left.TotalSeconds));
+            begin.ExecuteNonQuery();
         }
         catch
         {
             _queue?.Exit();
             throw;
+        }
+        finally
+        {
+            _askedAt = 0;
         }
 
         _lockedAt = Stopwatch.GetTimestamp();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Storage;
+using CycleTokens.Core.Tests.Support;
 
 namespace CycleTokens.Core.Tests.Storage;
 
@@ -174,6 +175,29 @@ public sealed class WriteQueueTests : IDisposable
         Assert.True(after.WaitMax >= TimeSpan.FromMilliseconds(280), $"waited {after.WaitMax}");
         Assert.True(after.HeldMax > TimeSpan.Zero);
         Assert.True(holder.WriteLockStatistics.Writes >= 1);
+    }
+
+    [Fact]
+    public async Task AWriterBehindAHungHolder_FailsAfterOneBusyTimeout_CountingItsTimeInTheQueue()
+    {
+        using var ids = new GatedIdGenerator();
+        using var holder = TokenLedger.Open(new LedgerOptions { DatabasePath = Db, Synchronous = SynchronousMode.Normal }, TimeProvider.System, ids);
+        using var waiter = TokenLedger.Open(new LedgerOptions { DatabasePath = Db, Synchronous = SynchronousMode.Normal, BusyTimeout = TimeSpan.FromSeconds(1) });
+        await holder.GrantAsync("alice", 10);
+
+        // The holder stops inside its write: it keeps its turn in the queue and SQLite's write lock.
+        ids.HoldNext();
+        var held = Task.Run(() => holder.ChargeAsync("alice", new ChargeRequest("marketplace.publish")));
+        Assert.True(ids.Held.Wait(Patience));
+        var watch = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => waiter.ChargeAsync("bob", new ChargeRequest("marketplace.publish")));
+        watch.Stop();
+        ids.Release();
+        await held.WaitAsync(Patience);
+
+        // One timeout in all (about 1 s), not one in the queue and then another in SQLite's busy handler (about 2 s).
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(1.8));
+        Assert.Equal(0, RawDb.Scalar(Db, "SELECT COUNT(*) FROM accounts WHERE id = 'bob'"));
     }
 
     private static void WaitFor(Func<bool> condition)
