@@ -51,6 +51,12 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, ServerMode mode
         {
             throw;
         }
+        catch (Microsoft.Data.Sqlite.SqliteException busy) when (busy.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+        {
+            // Other sessions held the ledger's write lock for the whole busy timeout: nothing was written.
+            LogBusy(logger, tool.Name);
+            result = Failure("The ledger is busy with other sessions' writes; nothing was written. Retry the call (with the same idempotency_key, if it had one).", replayed: false);
+        }
 #pragma warning disable CA1031 // Every fault must come back as a safe message, never as an exception's text.
         catch (Exception ex)
 #pragma warning restore CA1031
@@ -82,6 +88,9 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, ServerMode mode
         IsError = true,
         Meta = replayed ? new JsonObject { ["replayed"] = true } : null,
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tool {Tool} found the ledger busy for the whole busy timeout; the call was refused")]
+    private static partial void LogBusy(ILogger logger, string tool);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tool {Tool} failed unexpectedly (reference {Reference})")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string tool, string reference);
