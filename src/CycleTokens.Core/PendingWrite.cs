@@ -24,12 +24,7 @@ internal abstract class PendingWrite
     internal abstract bool Run(TokenLedger ledger, bool alone);
 
     /// <summary>The batch failed as a whole (nothing committed): the write fails with that failure.</summary>
-    internal void Abort(Exception failure)
-    {
-        Events = [];
-        _error = ExceptionDispatchInfo.Capture(failure);
-        Done = true;
-    }
+    internal void Abort(Exception failure) => Fail(failure, []);
 
     /// <summary>Records an expected failure and the events of what is kept (the due work).</summary>
     internal void Fail(Exception failure, List<LedgerEvent> events)
