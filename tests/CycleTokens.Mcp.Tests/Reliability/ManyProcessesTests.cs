@@ -44,10 +44,10 @@ public sealed class ManyProcessesTests(ITestOutputHelper output)
     public async Task SixProcessesOnOneFile_MixedLoadAcrossMidnight_KeepEveryBalanceExact()
     {
         var seed = TestRuns.Seed(20_260_331);
-        var crossing = Faketime.Executable is not null;
-        Assert.True(crossing || !Faketime.Required, "CYCLETOKENS_REQUIRE_FAKETIME=1 but faketime is not on the PATH (apt-get install faketime)");
+        var crossing = Faketime.Library is not null;
+        Assert.True(crossing || !Faketime.Required, "CYCLETOKENS_REQUIRE_FAKETIME=1 but libfaketime is not installed (apt-get install faketime)");
         output.WriteLine($"seed {seed}; " + (crossing
-            ? $"faketime {Faketime.Executable}: the processes' clocks cross midnight 2026-03-31/04-01 during the load"
+            ? $"libfaketime {Faketime.Library}: the processes' clocks cross midnight 2026-03-31/04-01 during the load"
             : "faketime NOT found: the multi-process load runs WITHOUT the month crossing and escrow expiry (install faketime to include them)"));
 
         using var folder = new TempFolder();

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
 namespace CycleTokens.Mcp.Tests.Support;
 
 /// <summary>
-/// A real <c>cycletokens serve</c> process (optionally under <c>faketime</c>) with a real <see cref="McpClient"/>
+/// A real <c>cycletokens serve</c> process (optionally on libfaketime's clock) with a real <see cref="McpClient"/>
 /// on its stdin/stdout. The test owns the process: <see cref="Kill"/> sends SIGKILL to the whole tree at any moment,
 /// every call has a timeout, and disposing kills whatever is still running.
 /// </summary>
@@ -21,12 +22,14 @@ internal sealed class ServerSession : IAsyncDisposable
     private readonly System.Diagnostics.Process _process;
     private readonly Queue<string> _stderr = new();
     private readonly Task _stderrPump;
+    private readonly bool _faked;
     private McpClient? _client;
 
-    private ServerSession(string name, System.Diagnostics.Process process)
+    private ServerSession(string name, System.Diagnostics.Process process, bool faked)
     {
         Name = name;
         _process = process;
+        _faked = faked;
         _stderrPump = PumpStderrAsync();
     }
 
@@ -50,17 +53,19 @@ internal sealed class ServerSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts <c>dotnet cycletokens.dll serve ARGS</c>, under <c>faketime -f SPEC</c> when <paramref name="faketimeSpec"/>
-    /// is given, and connects a client. (libfaketime shifts the monotonic clock too; leave it so: with
-    /// FAKETIME_DONT_FAKE_MONOTONIC=1 .NET's timed waits return at once, Thread.Sleep(1) included.)
+    /// Starts <c>dotnet cycletokens.dll serve ARGS</c>, on the fake clock <paramref name="faketimeSpec"/> when it is
+    /// given (<see cref="Faketime.Apply"/>), and connects a client.
     /// </summary>
     public static async Task<ServerSession> StartAsync(string name, IReadOnlyList<string> serveArgs, string? faketimeSpec, CancellationToken cancellationToken)
     {
-        var info = faketimeSpec is null
-            ? ServerProcess.Server(["serve", .. serveArgs])
-            : ServerProcess.Command(Faketime.Executable!, ["-f", faketimeSpec, ServerProcess.DotnetHost, ServerProcess.ServerDll, "serve", .. serveArgs]);
+        var info = ServerProcess.Server(["serve", .. serveArgs]);
+        if (faketimeSpec is not null)
+        {
+            Faketime.Apply(info, faketimeSpec);
+        }
+
         var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start");
-        var session = new ServerSession(name, process);
+        var session = new ServerSession(name, process, faketimeSpec is not null);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -72,10 +77,33 @@ internal sealed class ServerSession : IAsyncDisposable
                 cancellationToken: timeout.Token);
             return session;
         }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or McpException)
+        {
+            // A server that died while starting says why on stderr: wait for it to exit so the message can carry it.
+            var exited = await session.WaitForExitAsync(TimeSpan.FromSeconds(5));
+            var exitCode = exited ? session._process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "still running";
+            await session.DisposeAsync();
+            throw new InvalidOperationException($"{name} did not complete initialize (exit code: {exitCode}); its stderr:\n{session.StderrTail}", ex);
+        }
         catch
         {
             await session.DisposeAsync();
             throw;
+        }
+    }
+
+    private async Task<bool> WaitForExitAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            await _stderrPump.WaitAsync(limit);
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            return false;
         }
     }
 
@@ -112,7 +140,7 @@ internal sealed class ServerSession : IAsyncDisposable
         return result.StructuredContent ?? throw new Xunit.Sdk.XunitException($"{Name}: {tool} returned no structured content");
     }
 
-    /// <summary>SIGKILL to the process and its children (faketime's child included), without waiting.</summary>
+    /// <summary>SIGKILL to the process and its children, without waiting.</summary>
     public void Kill()
     {
         try
@@ -176,6 +204,11 @@ internal sealed class ServerSession : IAsyncDisposable
         }
         finally
         {
+            if (_faked && _process.HasExited)
+            {
+                Faketime.Forget(_process.Id);
+            }
+
             _process.Dispose();
         }
     }
