@@ -27,7 +27,7 @@ public sealed partial class TokenLedger
     {
         Check.UserAccount(account);
         var op = CheckKnown(Check.OperationName(operation));
-        var paramsHash = CanonicalJson.Hash(Check.JsonObject(parameters, "params") ?? "{}");
+        var paramsHash = _paramsHashes.Of(parameters);
         Check.Amount(quantity, "quantity", 1, 1_000_000);
         // One statement reads the user, what is due and the cache entry: that is the whole estimate.
         return ReadAsync(account, () => Quote(LoadUser(account)!, op, paramsHash, quantity), cancellationToken, new CacheKey(op, paramsHash), stateOnly: true);
@@ -40,7 +40,7 @@ public sealed partial class TokenLedger
         ArgumentNullException.ThrowIfNull(request);
         Check.UserAccount(account);
         var op = CheckKnown(Check.OperationName(request.Operation));
-        var paramsHash = CanonicalJson.Hash(Check.JsonObject(request.Params, "params") ?? "{}");
+        var paramsHash = _paramsHashes.Of(request.Params);
         var quantity = (int)Check.Amount(request.Quantity, "quantity", 1, 1_000_000);
         var creator = request.CreatorId is null ? null : Check.AccountId(request.CreatorId, "creator_id");
         var metadata = Check.JsonObject(request.Metadata, "metadata");

@@ -31,6 +31,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly LedgerOptions _options;
     private readonly ILogger _logger;
     private readonly List<LedgerEvent> _pending = [];
+    private readonly ParamsHashes _paramsHashes = new();
     private DateTimeOffset _now;
     private long _nowMs;
 
