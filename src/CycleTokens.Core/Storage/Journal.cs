@@ -9,6 +9,13 @@ namespace CycleTokens.Core.Storage;
 /// </summary>
 internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths usage)
 {
+    // The last row this connection appended, so the next append need not read it back: valid in the same write
+    // transaction with nothing undone since, or after that transaction's commit while no other connection has written.
+    private long _tailSeq;
+    private byte[]? _tailHash;
+    private long _tailWrite;
+    private long _tailUndos;
+
     private const string LastSql = "SELECT seq, hash FROM transactions ORDER BY seq DESC LIMIT 1";
 
     // Both buckets of a user in one statement, which also gives the balance after.
@@ -62,16 +69,7 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths u
 
         var balanceAfter = Apply(postings, draft.Account, nowMs);
 
-        long seq = 1;
-        var previous = ChainHash.Genesis;
-        using (var reader = db.Command(LastSql).ExecuteReader())
-        {
-            if (reader.Read())
-            {
-                seq = reader.GetInt64(0) + 1;
-                previous = (byte[])reader.GetValue(1);
-            }
-        }
+        var (seq, previous) = Tail();
 
         balanceAfter ??= (long)db.Command(BalanceSql).With("$id", draft.Account).ExecuteScalar()!;
         var row = new TxRow(
@@ -117,7 +115,21 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths u
             usage.Add(row.Account, nowMs, row.Operation!, 1, row.Amount);
         }
 
+        (_tailSeq, _tailHash, _tailWrite, _tailUndos) = (seq, hash, db.WriteNumber, db.Undos);
         return row;
+    }
+
+    /// <summary>The next row's seq and the hash it chains to.</summary>
+    private (long Seq, byte[] Previous) Tail()
+    {
+        if (_tailHash is not null && _tailUndos == db.Undos
+            && (_tailWrite == db.WriteNumber || (_tailWrite == db.CommittedWrite && db.UnchangedSinceLastCommit())))
+        {
+            return (_tailSeq + 1, _tailHash);
+        }
+
+        using var reader = db.Command(LastSql).ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0) + 1, (byte[])reader.GetValue(1)) : (1, ChainHash.Genesis);
     }
 
     /// <summary>Applies the postings to the stored balances; returns the balance of <paramref name="account"/> if it was a user posted to.</summary>

@@ -22,6 +22,10 @@ internal sealed class LedgerDatabase : IDisposable
 
     private TimeSpan _busyTimeout;
 
+    // "main\0": the schema name SQLite's file control takes, as the C string it expects.
+    private static readonly byte[] MainDatabase = "main\0"u8.ToArray();
+    private bool _fileControl = SQLitePCL.raw.GetNativeLibraryName() == "e_sqlite3";
+
     private LedgerDatabase(SqliteConnection connection) => _connection = connection;
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
@@ -31,6 +35,18 @@ internal sealed class LedgerDatabase : IDisposable
 
     /// <summary>Write transactions committed through this connection (tests read it to see writes grouped).</summary>
     internal long Commits { get; private set; }
+
+    /// <summary>Numbers this connection's write transactions: the current (or last) one's.</summary>
+    internal long WriteNumber { get; private set; }
+
+    /// <summary>Undos of any kind (rollback, rollback to a savepoint) through this connection.</summary>
+    internal long Undos { get; private set; }
+
+    /// <summary>The number of the last write transaction that committed.</summary>
+    internal long CommittedWrite { get; private set; }
+
+    // The file's data version right after that commit; null when SQLite's file control is not available.
+    private uint? _committedVersion;
 
     /// <summary>Microseconds each write waited for the write lock (queue turn, then SQLite's lock).</summary>
     internal LatencyHistogram LockWaits { get; } = new();
@@ -146,6 +162,7 @@ internal sealed class LedgerDatabase : IDisposable
     /// <summary>Takes the write lock: first a turn in the cross-process queue, then SQLite's lock.</summary>
     internal void BeginWrite()
     {
+        WriteNumber++;
         var asked = Stopwatch.GetTimestamp();
         _askedAt = asked;
         _queue?.Enter();
@@ -191,6 +208,8 @@ internal sealed class LedgerDatabase : IDisposable
         if (_lockedAt != 0)
         {
             Commits++;
+            CommittedWrite = WriteNumber;
+            _committedVersion = DataVersion();
         }
 
         Unlocked();
@@ -200,6 +219,7 @@ internal sealed class LedgerDatabase : IDisposable
     {
         try
         {
+            Undos++;
             if (InTransaction)
             {
                 InTransaction = false;
@@ -271,12 +291,46 @@ internal sealed class LedgerDatabase : IDisposable
     internal void BeginItem() => Command("SAVEPOINT item").ExecuteNonQuery();
 
     /// <summary>Undoes everything the current write of a batch did.</summary>
-    internal void RollbackItem() => Command("ROLLBACK TO item").ExecuteNonQuery();
+    internal void RollbackItem()
+    {
+        Undos++;
+        Command("ROLLBACK TO item").ExecuteNonQuery();
+    }
 
     /// <summary>Ends the current write of a batch, keeping what is not rolled back.</summary>
     internal void ReleaseItem() => Command("RELEASE item").ExecuteNonQuery();
 
-    internal void RollbackToSavepoint() => Command("ROLLBACK TO op").ExecuteNonQuery();
+    internal void RollbackToSavepoint()
+    {
+        Undos++;
+        Command("ROLLBACK TO op").ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Inside a write transaction: true when no connection but this one has changed the file since this connection's
+    /// last write commit. SQLite's data version changes with every commit to the file, by any connection of any
+    /// process, and is brought up to date when a transaction starts; false when it cannot be read.
+    /// </summary>
+    internal bool UnchangedSinceLastCommit() => _committedVersion is { } committed && DataVersion() == committed;
+
+    private uint? DataVersion()
+    {
+        if (!_fileControl)
+        {
+            return null;
+        }
+
+        try
+        {
+            uint version = 0;
+            return NativeMethods.sqlite3_file_control(_connection.Handle!, MainDatabase, NativeMethods.DataVersionOp, ref version) == 0 ? version : null;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _fileControl = false;
+            return null;
+        }
+    }
 
     public void Dispose()
     {
@@ -292,8 +346,14 @@ internal sealed class LedgerDatabase : IDisposable
 
     private static class NativeMethods
     {
+        // SQLITE_FCNTL_DATA_VERSION in sqlite3.h.
+        internal const int DataVersionOp = 35;
+
         // The library SQLitePCLRaw's e_sqlite3 provider binds, found the same way.
         [DllImport("e_sqlite3", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int sqlite3_busy_handler(SQLitePCL.sqlite3 db, BusyCallback? callback, IntPtr state);
+
+        [DllImport("e_sqlite3", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int sqlite3_file_control(SQLitePCL.sqlite3 db, byte[] schema, int op, ref uint value);
     }
 }
