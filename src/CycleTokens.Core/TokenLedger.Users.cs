@@ -45,7 +45,12 @@ public sealed partial class TokenLedger
             return null;
         }
 
-        return new UserRow(
+        return ReadUser(reader, account);
+    }
+
+    /// <summary>The user row from the leading columns both user queries select in the same order.</summary>
+    private static UserRow ReadUser(Microsoft.Data.Sqlite.SqliteDataReader reader, string account) =>
+        new UserRow(
             account,
             reader.GetInt64(0),
             reader.GetInt64(1),
@@ -53,7 +58,6 @@ public sealed partial class TokenLedger
             TierNames.Parse(reader.GetString(3)),
             reader.GetInt32(4),
             reader.GetInt64(5));
-    }
 
     /// <summary>
     /// The user (null if it does not exist yet), whether anything is due (a month reset or an escrow past its expiry),
@@ -72,14 +76,7 @@ public sealed partial class TokenLedger
             return (null, false, null);
         }
 
-        var user = new UserRow(
-            account,
-            reader.GetInt64(0),
-            reader.GetInt64(1),
-            reader.GetInt64(2),
-            TierNames.Parse(reader.GetString(3)),
-            reader.GetInt32(4),
-            reader.GetInt64(5));
+        var user = ReadUser(reader, account);
         return (user, _months.KeyOf(_now) > user.MonthKey || reader.GetInt64(6) != 0, reader.GetInt64OrNull(7));
     }
 
