@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using CycleTokens.Core;
 using CycleTokens.Mcp.Tests.Support;
 using Xunit.Abstractions;
@@ -16,7 +15,7 @@ namespace CycleTokens.Mcp.Tests.Reliability;
 /// about time, only that every charge was applied once, every server exits cleanly and the file verifies.
 /// </summary>
 [Collection(ReliabilityGroup.Name)]
-public sealed partial class ContentionTests(ITestOutputHelper output)
+public sealed class ContentionTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task ChargesFromOneAndFourProcesses_AreAllApplied_AndTheirRoundTripsAreReported()
@@ -83,7 +82,7 @@ public sealed partial class ContentionTests(ITestOutputHelper output)
             foreach (var session in sessions)
             {
                 Assert.Equal(0, await session.StopAsync());
-                locks.Add(LockLine().Match(session.StderrTail) is { Success: true } m ? m.Groups[1].Value : "(no lock statistics logged)");
+                locks.Add(session.WriteLockFigures);
             }
 
             figures = new Figures(LatencySummary.Of(charges.Select(c => c.LatencyMs)), charges.Count / watch.Elapsed.TotalSeconds, locks);
@@ -113,9 +112,6 @@ public sealed partial class ContentionTests(ITestOutputHelper output)
                 }
             },
             cancellationToken))));
-
-    [GeneratedRegex(@"Write lock this session: (.*)$", RegexOptions.Multiline)]
-    private static partial Regex LockLine();
 
     private sealed record Figures(LatencySummary Latency, double PerSecond, IReadOnlyList<string> Locks)
     {

@@ -66,6 +66,9 @@ public sealed class ManyProcessesTests(ITestOutputHelper output)
         var recorder = new LoadRecorder(MixedLoad.ExpectedFailures);
         var sessions = new List<ServerSession>();
         var sweeps = 0;
+        var locks = new List<string>();
+        var loadStarted = 0L;
+        var loadTime = TimeSpan.Zero;
         try
         {
             await ServerSession.StartAllAsync(
@@ -125,6 +128,7 @@ public sealed class ManyProcessesTests(ITestOutputHelper output)
             var cap = 200_000; // a safety net only: the loops stop on their own
             bool KeepGoing(int done) => crossing ? !Volatile.Read(ref stop) && done < cap : done < opsPerLoop;
             var random = new Random(seed);
+            loadStarted = Stopwatch.GetTimestamp();
             var loops = actors.SelectMany(actor => Enumerable.Range(0, actor.Operator ? 1 : 2).Select(_ =>
             {
                 var loopRandom = new Random(random.Next());
@@ -146,6 +150,14 @@ public sealed class ManyProcessesTests(ITestOutputHelper output)
             }
 
             await Task.WhenAll(loops);
+            loadTime = Stopwatch.GetElapsedTime(loadStarted);
+
+            // Each server logs how its writes fared with the file's lock when its session ends.
+            foreach (var session in sessions)
+            {
+                Assert.Equal(0, await session.StopAsync());
+                locks.Add($"{session.Name,-8} {session.WriteLockFigures}");
+            }
         }
         finally
         {
@@ -184,10 +196,10 @@ public sealed class ManyProcessesTests(ITestOutputHelper output)
             }
         }
 
-        Report(calls, journal, escrows, crossing, sweeps);
+        Report(calls, journal, escrows, crossing, sweeps, new LoadWindow(loadStarted, loadTime, locks));
     }
 
-    private void Report(IReadOnlyList<ToolCall> calls, List<JournalRow> journal, Dictionary<string, StoredEscrow> escrows, bool crossing, int sweeps)
+    private void Report(IReadOnlyList<ToolCall> calls, List<JournalRow> journal, Dictionary<string, StoredEscrow> escrows, bool crossing, int sweeps, LoadWindow window)
     {
         var midnightMs = Midnight.ToUnixTimeMilliseconds();
         var loadRows = journal.Where(r => r.Kind is "charge" or "spend" or "escrow" or "purchase" or "grant").ToList();
@@ -210,8 +222,35 @@ public sealed class ManyProcessesTests(ITestOutputHelper output)
                 $"{journal.Count(r => r.Kind == "expiry")} allowance expiries at the reset; {expired.Count} escrows expired ({expired.Count(r => escrows[r.Ref!].MonthKey == March)} held since March, their allowance part expired)");
         }
 
-        output.WriteLine($"charge round trips: {LatencySummary.Of(calls.Where(c => c.Tool == "charge_for_operation").Select(c => c.LatencyMs))}");
-        output.WriteLine($"all write round trips: {LatencySummary.Of(calls.Where(c => c.Tool is not ("get_balance" or "list_escrows")).Select(c => c.LatencyMs))}");
+        static bool IsWrite(ToolCall c) => c.Tool is not ("get_balance" or "list_escrows");
+        var loadCalls = calls.Where(c => c.Started >= window.Started && c.Process != "late").ToList();
+        var charges = loadCalls.Where(c => c.Tool == "charge_for_operation").ToList();
+        var warm = window.Started + Stopwatch.Frequency; // the first second: each process's first calls compile their code
+        var steady = LatencySummary.Of(charges.Where(c => c.Started >= warm).Select(c => c.LatencyMs));
+        output.WriteLine($"charge round trips: {LatencySummary.Of(charges.Select(c => c.LatencyMs))}");
+        output.WriteLine($"  from 1 s into the load: {steady}");
+        output.WriteLine($"all write round trips: {LatencySummary.Of(loadCalls.Where(IsWrite).Select(c => c.LatencyMs))}");
+
+        // With N callers that each wait for their answer, any exclusive lock answers in about N lock cycles on average
+        // (Little's law): that is the yardstick for the round trips above, not one commit.
+        var callers = Processes.Sum(p => p.Operator ? 1 : 2);
+        var cycle = window.Time.TotalMilliseconds / loadCalls.Count(IsWrite);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"lock cycle: {loadCalls.Count(IsWrite)} writes in {window.Time.TotalSeconds:F1} s, {cycle:F2} ms each; {callers} callers, so a perfect queue answers in about {callers * cycle:F1} ms; charges from 1 s in: p50 {steady.P50 / (callers * cycle):F1}x that, p99 {steady.P99 / (callers * cycle):F1}x"));
+        output.WriteLine("slowest calls (seconds into the load, process, tool, round trip):");
+        foreach (var call in calls.Where(c => c.Started >= window.Started).OrderByDescending(c => c.LatencyMs).Take(8))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Stopwatch.GetElapsedTime(window.Started, call.Started).TotalSeconds,7:F3} s  {call.Process,-8} {call.Tool,-22} {call.LatencyMs,8:F1} ms"));
+        }
+
+        output.WriteLine("write lock, as each server logged it at exit (wait: queue turn + SQLite lock; held: the transaction, commit included):");
+        foreach (var line in window.Locks)
+        {
+            output.WriteLine("  " + line);
+        }
+
         output.WriteLine("anomalies: 0; verification: ok; replay and audit: 0 problems");
     }
+
+    /// <summary>When the load began (a Stopwatch timestamp), how long it ran, and each server's write-lock figures.</summary>
+    private sealed record LoadWindow(long Started, TimeSpan Time, IReadOnlyList<string> Locks);
 }

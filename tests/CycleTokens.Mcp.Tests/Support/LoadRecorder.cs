@@ -26,7 +26,7 @@ internal sealed class LoadRecorder(params string[] expectedFailures)
     public async Task<ToolCall> CallAsync(ServerSession session, string tool, string account, JsonObject arguments, CancellationToken cancellationToken)
     {
         var shown = arguments.ToJsonString();
-        var watch = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         CallToolResult result;
         try
         {
@@ -38,12 +38,12 @@ internal sealed class LoadRecorder(params string[] expectedFailures)
             throw;
         }
 
-        watch.Stop();
+        var latency = Stopwatch.GetElapsedTime(started);
         var error = result.IsError is true ? McpTestServer.Text(result) : null;
         var replayed = error is null
             ? result.StructuredContent is { } s && s.TryGetProperty("replayed", out var r) && r.ValueKind == JsonValueKind.True
             : result.Meta?["replayed"]?.GetValue<bool>() == true;
-        var call = new ToolCall(session.Name, tool, account, result.StructuredContent?.Clone(), error, replayed, watch.Elapsed.TotalMilliseconds);
+        var call = new ToolCall(session.Name, tool, account, result.StructuredContent?.Clone(), error, replayed, started, latency.TotalMilliseconds);
         _calls.Enqueue(call);
         if (error is not null && !expectedFailures.Any(f => error.Contains(f, StringComparison.Ordinal)))
         {

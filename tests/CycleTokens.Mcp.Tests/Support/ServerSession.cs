@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -11,7 +12,7 @@ namespace CycleTokens.Mcp.Tests.Support;
 /// on its stdin/stdout. The test owns the process: <see cref="Kill"/> sends SIGKILL to the whole tree at any moment,
 /// every call has a timeout, and disposing kills whatever is still running.
 /// </summary>
-internal sealed class ServerSession : IAsyncDisposable
+internal sealed partial class ServerSession : IAsyncDisposable
 {
     /// <summary>The longest one tool call may take before the test fails (the engine's busy timeout is 30 s).</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(45);
@@ -24,6 +25,15 @@ internal sealed class ServerSession : IAsyncDisposable
     private readonly Task _stderrPump;
     private readonly bool _faked;
     private McpClient? _client;
+
+    static ServerSession()
+    {
+        // On Linux an async read of a child's stdout or stderr pipe blocks a thread-pool thread, two per session. With
+        // several sessions the pool (as many threads as cores to begin with) starves until it grows, and every load
+        // test then measured a stall of 0.5-1 s in this process as if it were the servers' round trips.
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), completion);
+    }
 
     private ServerSession(string name, System.Diagnostics.Process process, bool faked)
     {
@@ -51,6 +61,12 @@ internal sealed class ServerSession : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// How the server's writes fared with the file's write lock (count, wait and hold percentiles), as it logged them when
+    /// its session ended (<see cref="StopAsync"/>), or a note that it logged none.
+    /// </summary>
+    public string WriteLockFigures => LockLine().Match(StderrTail) is { Success: true } m ? m.Groups[1].Value : "(no lock statistics logged)";
 
     /// <summary>
     /// Starts <c>dotnet cycletokens.dll serve ARGS</c>, on the fake clock <paramref name="faketimeSpec"/> when it is
@@ -234,4 +250,7 @@ internal sealed class ServerSession : IAsyncDisposable
             // Killed: the pipe broke.
         }
     }
+
+    [GeneratedRegex(@"Write lock this session: (.*)$", RegexOptions.Multiline)]
+    private static partial Regex LockLine();
 }
