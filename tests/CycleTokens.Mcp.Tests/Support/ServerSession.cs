@@ -28,9 +28,11 @@ internal sealed partial class ServerSession : IAsyncDisposable
 
     static ServerSession()
     {
-        // On Linux an async read of a child's stdout or stderr pipe blocks a thread-pool thread, two per session. With
-        // several sessions the pool (as many threads as cores to begin with) starves until it grows, and every load
-        // test then measured a stall of 0.5-1 s in this process as if it were the servers' round trips.
+        // The test platform keeps two of this host's pool threads blocked for the whole run (its socket loop and
+        // xunit's assembly runner), so on two cores the pool starts with two free threads. When a load test started
+        // its loops, the pool showed queued work and no progress for up to 0.6 s, and the mixed-load test measured
+        // that stall as round trips of 0.5-1.2 s; with this floor its slowest calls are 0.2-0.3 s (each server's first
+        // calls compiling their code).
         ThreadPool.GetMinThreads(out var workers, out var completion);
         ThreadPool.SetMinThreads(Math.Max(workers, 64), completion);
     }
