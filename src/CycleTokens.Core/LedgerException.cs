@@ -39,4 +39,8 @@ public sealed class LedgerException : Exception
 
     internal static LedgerException NotFound(string what, string field, string id) =>
         new(LedgerErrorCode.NotFound, $"{what} {id} not found", field);
+
+    // The id has passed the account-id rule (no quotes, no control characters), so it can be quoted as is.
+    internal static LedgerException NoSuchUser(string account) =>
+        new(LedgerErrorCode.NotFound, $"account '{account}' does not exist", "account");
 }

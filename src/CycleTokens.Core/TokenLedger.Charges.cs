@@ -23,14 +23,19 @@ public sealed partial class TokenLedger
 
     /// <summary>What a charge with these arguments would cost now (same cache state), without side effects on the price.</summary>
     /// <remarks>Reading creates the user on first use and performs a due month reset, like any touch.</remarks>
-    public Task<PriceQuote> EstimateAsync(string account, string operation, JsonElement? parameters = null, int quantity = 1, CancellationToken cancellationToken = default)
+    public Task<PriceQuote> EstimateAsync(string account, string operation, JsonElement? parameters = null, int quantity = 1, CancellationToken cancellationToken = default) =>
+        EstimateAsync(account, operation, parameters, quantity, MissingUser.Create, cancellationToken);
+
+    /// <summary>As <see cref="EstimateAsync(string, string, JsonElement?, int, CancellationToken)"/>, saying whether a missing user is created or refused.</summary>
+    /// <exception cref="LedgerException">The user does not exist and <paramref name="missing"/> is <see cref="MissingUser.Refuse"/> (NotFound; nothing is written).</exception>
+    public Task<PriceQuote> EstimateAsync(string account, string operation, JsonElement? parameters, int quantity, MissingUser missing, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
         var op = CheckKnown(Check.OperationName(operation));
         var paramsHash = _paramsHashes.Of(parameters);
         Check.Amount(quantity, "quantity", 1, 1_000_000);
         // One statement reads the user, what is due and the cache entry: that is the whole estimate.
-        return ReadAsync(account, () => Quote(LoadUser(account)!, op, paramsHash, quantity), cancellationToken, new CacheKey(op, paramsHash), stateOnly: true);
+        return ReadAsync(account, () => Quote(LoadUser(account)!, op, paramsHash, quantity), cancellationToken, new CacheKey(op, paramsHash), stateOnly: true, missing: missing);
     }
 
     /// <summary>Charges a catalogue operation: debits the total and credits creator and platform in one transaction.</summary>

@@ -103,18 +103,28 @@ public sealed partial class TokenLedger
 
     /// <summary>Returns one of the user's escrows (after cancelling it if it has expired).</summary>
     /// <exception cref="LedgerException">The escrow does not exist or belongs to another user (NotFound).</exception>
-    public Task<Escrow> GetEscrowAsync(string account, string escrowId, CancellationToken cancellationToken = default)
+    public Task<Escrow> GetEscrowAsync(string account, string escrowId, CancellationToken cancellationToken = default) =>
+        GetEscrowAsync(account, escrowId, MissingUser.Create, cancellationToken);
+
+    /// <summary>As <see cref="GetEscrowAsync(string, string, CancellationToken)"/>, saying whether a missing user is created or refused.</summary>
+    /// <exception cref="LedgerException">The user does not exist and <paramref name="missing"/> is <see cref="MissingUser.Refuse"/> (NotFound; nothing is written).</exception>
+    public Task<Escrow> GetEscrowAsync(string account, string escrowId, MissingUser missing, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
         CheckId(escrowId, "escrow_id");
-        return ReadAsync(account, () => OwnEscrow(account, escrowId), cancellationToken);
+        return ReadAsync(account, () => OwnEscrow(account, escrowId), cancellationToken, missing: missing);
     }
 
     /// <summary>Lists the user's escrows, oldest first, optionally of one status.</summary>
-    public Task<IReadOnlyList<Escrow>> ListEscrowsAsync(string account, EscrowStatus? status = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Escrow>> ListEscrowsAsync(string account, EscrowStatus? status = null, CancellationToken cancellationToken = default) =>
+        ListEscrowsAsync(account, status, MissingUser.Create, cancellationToken);
+
+    /// <summary>As <see cref="ListEscrowsAsync(string, EscrowStatus?, CancellationToken)"/>, saying whether a missing user is created or refused.</summary>
+    /// <exception cref="LedgerException">The user does not exist and <paramref name="missing"/> is <see cref="MissingUser.Refuse"/> (NotFound; nothing is written).</exception>
+    public Task<IReadOnlyList<Escrow>> ListEscrowsAsync(string account, EscrowStatus? status, MissingUser missing, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
-        return ReadAsync<IReadOnlyList<Escrow>>(account, () => ListEscrows(account, status), cancellationToken);
+        return ReadAsync<IReadOnlyList<Escrow>>(account, () => ListEscrows(account, status), cancellationToken, missing: missing);
     }
 
     /// <summary>Releases a held escrow: the fab account is credited the amount.</summary>

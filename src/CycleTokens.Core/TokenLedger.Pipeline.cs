@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Events;
 using CycleTokens.Core.Idempotency;
 using CycleTokens.Core.Storage;
@@ -209,7 +210,8 @@ public sealed partial class TokenLedger
     /// The body needs nothing but the user's state and that cache entry: the one statement that reads them is the
     /// whole read (a statement is its own snapshot), so no transaction is opened.
     /// </param>
-    private async Task<T> ReadAsync<T>(string? touch, Func<T> body, CancellationToken cancellationToken, CacheKey? cache = null, bool stateOnly = false)
+    /// <param name="missing">Whether a missing <paramref name="touch"/> user is created or refused (nothing written).</param>
+    private async Task<T> ReadAsync<T>(string? touch, Func<T> body, CancellationToken cancellationToken, CacheKey? cache = null, bool stateOnly = false, MissingUser missing = MissingUser.Create)
     {
         await _gate.WaitAsync(cancellationToken);
         var events = new List<LedgerEvent>();
@@ -218,10 +220,10 @@ public sealed partial class TokenLedger
             StartClock();
             if (stateOnly && touch is not null)
             {
-                if (!IsCurrent(touch, cache))
+                if (!IsCurrent(touch, cache, missing))
                 {
                     events.AddRange(Touch(touch));
-                    IsCurrent(touch, cache);
+                    IsCurrent(touch, cache, missing);
                 }
 
                 return body();
@@ -230,7 +232,7 @@ public sealed partial class TokenLedger
             _db.BeginRead();
             try
             {
-                if (touch is not null && !IsCurrent(touch, cache))
+                if (touch is not null && !IsCurrent(touch, cache, missing))
                 {
                     _db.Rollback();
                     events.AddRange(Touch(touch));

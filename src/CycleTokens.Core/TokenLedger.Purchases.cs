@@ -88,6 +88,8 @@ public sealed partial class TokenLedger
     }
 
     /// <summary>Operator only: purchases, oldest first, of one account or all, optionally of one status.</summary>
+    /// <remarks>Touches no user: nothing is created and no due work is done.</remarks>
+    /// <exception cref="LedgerException">A named account does not exist (NotFound).</exception>
     public Task<IReadOnlyList<Purchase>> ListPurchasesAsync(string? account = null, PurchaseStatus? status = null, int limit = 1000, CancellationToken cancellationToken = default)
     {
         if (account is not null)
@@ -100,6 +102,12 @@ public sealed partial class TokenLedger
             null,
             () =>
             {
+                // An empty list would read as "no purchases" for a mistyped id.
+                if (account is not null && LoadUser(account) is null)
+                {
+                    throw LedgerException.NoSuchUser(account);
+                }
+
                 var list = new List<Purchase>();
                 using var reader = _db.Command(ListPurchasesSql)
                     .With("$account", account)

@@ -35,10 +35,15 @@ public sealed partial class TokenLedger
 
     /// <summary>The user's balance with its allowance and purchased parts, escrow holdings and month.</summary>
     /// <remarks>Creates the user on first use and performs a due month reset or escrow expiry first.</remarks>
-    public Task<Balance> GetBalanceAsync(string account, CancellationToken cancellationToken = default)
+    public Task<Balance> GetBalanceAsync(string account, CancellationToken cancellationToken = default) =>
+        GetBalanceAsync(account, MissingUser.Create, cancellationToken);
+
+    /// <summary>As <see cref="GetBalanceAsync(string, CancellationToken)"/>, saying whether a missing user is created or refused.</summary>
+    /// <exception cref="LedgerException">The user does not exist and <paramref name="missing"/> is <see cref="MissingUser.Refuse"/> (NotFound; nothing is written).</exception>
+    public Task<Balance> GetBalanceAsync(string account, MissingUser missing, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
-        return ReadAsync(account, () => ReadBalance(account), cancellationToken);
+        return ReadAsync(account, () => ReadBalance(account), cancellationToken, missing: missing);
     }
 
     /// <summary>The catalogue's operations, optionally those whose category (or name) starts with a prefix.</summary>
@@ -48,7 +53,12 @@ public sealed partial class TokenLedger
             : Catalog.Operations.Where(o => o.Category == category || o.Operation.StartsWith(category, StringComparison.Ordinal)).ToList();
 
     /// <summary>A page of the user's history, newest first, after the last clear.</summary>
-    public Task<HistoryPage> GetHistoryAsync(string account, HistoryQuery query, CancellationToken cancellationToken = default)
+    public Task<HistoryPage> GetHistoryAsync(string account, HistoryQuery query, CancellationToken cancellationToken = default) =>
+        GetHistoryAsync(account, query, MissingUser.Create, cancellationToken);
+
+    /// <summary>As <see cref="GetHistoryAsync(string, HistoryQuery, CancellationToken)"/>, saying whether a missing user is created or refused.</summary>
+    /// <exception cref="LedgerException">The user does not exist and <paramref name="missing"/> is <see cref="MissingUser.Refuse"/> (NotFound; nothing is written).</exception>
+    public Task<HistoryPage> GetHistoryAsync(string account, HistoryQuery query, MissingUser missing, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         Check.UserAccount(account);
@@ -101,11 +111,17 @@ public sealed partial class TokenLedger
                     return new HistoryPage(list, more ? Cursor.Encode(lastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null);
                 }
             },
-            cancellationToken);
+            cancellationToken,
+            missing: missing);
     }
 
     /// <summary>Tokens used by charges and spends in [since, until), net of refunds; defaults to the current month.</summary>
-    public Task<UsageReport> GetUsageAsync(string account, DateTimeOffset? since = null, DateTimeOffset? until = null, CancellationToken cancellationToken = default)
+    public Task<UsageReport> GetUsageAsync(string account, DateTimeOffset? since = null, DateTimeOffset? until = null, CancellationToken cancellationToken = default) =>
+        GetUsageAsync(account, since, until, MissingUser.Create, cancellationToken);
+
+    /// <summary>As <see cref="GetUsageAsync(string, DateTimeOffset?, DateTimeOffset?, CancellationToken)"/>, saying whether a missing user is created or refused.</summary>
+    /// <exception cref="LedgerException">The user does not exist and <paramref name="missing"/> is <see cref="MissingUser.Refuse"/> (NotFound; nothing is written).</exception>
+    public Task<UsageReport> GetUsageAsync(string account, DateTimeOffset? since, DateTimeOffset? until, MissingUser missing, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
         return ReadAsync(
@@ -125,7 +141,8 @@ public sealed partial class TokenLedger
 
                 return ReadUsage(user, from, to);
             },
-            cancellationToken);
+            cancellationToken,
+            missing: missing);
     }
 
     /// <summary>The user's transactions since the last clear as CSV (RFC 4180, formula cells neutralised), oldest first.</summary>
@@ -133,14 +150,24 @@ public sealed partial class TokenLedger
         ExportCsvAsync(account, null, cancellationToken);
 
     /// <summary>As <see cref="ExportCsvAsync(string, CancellationToken)"/>, reporting progress in rows.</summary>
-    public Task<string> ExportCsvAsync(string account, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default)
+    public Task<string> ExportCsvAsync(string account, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default) =>
+        ExportCsvAsync(account, MissingUser.Create, progress, cancellationToken);
+
+    /// <summary>As <see cref="ExportCsvAsync(string, IProgress{WorkProgress}?, CancellationToken)"/>, saying whether a missing user is created or refused.</summary>
+    /// <exception cref="LedgerException">The user does not exist and <paramref name="missing"/> is <see cref="MissingUser.Refuse"/> (NotFound; nothing is written).</exception>
+    public Task<string> ExportCsvAsync(string account, MissingUser missing, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
-        return ReadAsync(account, () => CsvExport.Write(AllTransactions(account), progress), cancellationToken);
+        return ReadAsync(account, () => CsvExport.Write(AllTransactions(account), progress), cancellationToken, missing: missing);
     }
 
     /// <summary>Everything held about the user since the last clear.</summary>
-    public Task<AccountExport> ExportAccountAsync(string account, CancellationToken cancellationToken = default)
+    public Task<AccountExport> ExportAccountAsync(string account, CancellationToken cancellationToken = default) =>
+        ExportAccountAsync(account, MissingUser.Create, cancellationToken);
+
+    /// <summary>As <see cref="ExportAccountAsync(string, CancellationToken)"/>, saying whether a missing user is created or refused.</summary>
+    /// <exception cref="LedgerException">The user does not exist and <paramref name="missing"/> is <see cref="MissingUser.Refuse"/> (NotFound; nothing is written).</exception>
+    public Task<AccountExport> ExportAccountAsync(string account, MissingUser missing, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
         return ReadAsync(
@@ -153,7 +180,8 @@ public sealed partial class TokenLedger
                     .ExecuteScalar()!;
                 return new AccountExport(ReadBalance(account), AllTransactions(account), ListEscrows(account, null), (int)cached);
             },
-            cancellationToken);
+            cancellationToken,
+            missing: missing);
     }
 
     /// <summary>

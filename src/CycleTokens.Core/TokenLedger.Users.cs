@@ -82,11 +82,17 @@ public sealed partial class TokenLedger
 
     /// <summary>
     /// At the start of a read: true when the user exists with nothing due; its row (and the cache entry asked for)
-    /// then serve the rest of the read, which sees the same snapshot.
+    /// then serve the rest of the read, which sees the same snapshot. A missing user the read must not create fails
+    /// here, before anything is written.
     /// </summary>
-    private bool IsCurrent(string account, CacheKey? cache)
+    private bool IsCurrent(string account, CacheKey? cache, MissingUser missing)
     {
         var (user, due, lastMs) = LoadUserState(account, cache);
+        if (user is null && missing == MissingUser.Refuse)
+        {
+            throw LedgerException.NoSuchUser(account);
+        }
+
         if (user is null || due)
         {
             return false;
