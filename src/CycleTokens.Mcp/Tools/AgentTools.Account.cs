@@ -13,7 +13,7 @@ internal static partial class AgentTools
             [], OutputSchemas.TierWithList(), ToolHints.Read,
             async c =>
             {
-                var balance = await c.Ledger.GetBalanceAsync(c.Account, c.CancellationToken);
+                var balance = await c.Ledger.GetBalanceAsync(c.Account, c.Missing, c.CancellationToken);
                 var json = ResultJson.Tier(balance.Tier);
                 json["tiers"] = Wire.Array(c.Ledger.Catalog.Tiers.Values.OrderBy(t => t.Tier), ResultJson.Tier);
                 return json;
@@ -43,17 +43,17 @@ internal static partial class AgentTools
             {
                 if (c.Args.String("format") == "json")
                 {
-                    var data = await c.Ledger.ExportAccountAsync(c.Account, c.CancellationToken);
+                    var data = await c.Ledger.ExportAccountAsync(c.Account, c.Missing, c.CancellationToken);
                     return new JsonObject { ["format"] = "json", ["content"] = Wire.Text(Wire.Array(data.Transactions, ResultJson.Transaction)), ["rows"] = data.Transactions.Count };
                 }
 
-                var csv = await c.Ledger.ExportCsvAsync(c.Account, c.CancellationToken);
+                var csv = await c.Ledger.ExportCsvAsync(c.Account, c.Missing, cancellationToken: c.CancellationToken);
                 return new JsonObject { ["format"] = "csv", ["content"] = csv, ["rows"] = Math.Max(0, csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length - 1) };
             }),
 
         new("export_account_data", "Export account data",
             "Exports everything held about this account: balance and its parts, tier, month start, all transactions, escrows and the number of cached operations.",
             [], OutputSchemas.AccountData(), ToolHints.Read,
-            async c => ResultJson.Export(await c.Ledger.ExportAccountAsync(c.Account, c.CancellationToken))),
+            async c => ResultJson.Export(await c.Ledger.ExportAccountAsync(c.Account, c.Missing, c.CancellationToken))),
     ];
 }

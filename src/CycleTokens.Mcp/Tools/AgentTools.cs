@@ -26,7 +26,7 @@ internal static partial class AgentTools
         new("get_balance", "Get balance",
             "Returns the token balance of this account: total (100 tokens = EUR 1.00), its allowance part (this month's tier tokens, expire at month end) and purchased part (never expire), tokens held in escrow, tier, this month's usage and the next reset.",
             [], OutputSchemas.Balance(), ToolHints.Read,
-            async c => ResultJson.Balance(await c.Ledger.GetBalanceAsync(c.Account, c.CancellationToken))),
+            async c => ResultJson.Balance(await c.Ledger.GetBalanceAsync(c.Account, c.Missing, c.CancellationToken))),
 
         new("list_operations", "List priced operations",
             "Lists the catalogue of CAD operations with their price in tokens (100 tokens = EUR 1.00). Unknown operation names are priced at the default price.",
@@ -45,7 +45,7 @@ internal static partial class AgentTools
                 .. PricedOperation,
             ],
             OutputSchemas.Quote(), ToolHints.Read,
-            async c => ResultJson.Quote(await c.Ledger.EstimateAsync(c.Account, c.Args.String("operation")!, c.Args.Object("params"), c.Args.Int("quantity") ?? 1, c.CancellationToken))),
+            async c => ResultJson.Quote(await c.Ledger.EstimateAsync(c.Account, c.Args.String("operation")!, c.Args.Object("params"), c.Args.Int("quantity") ?? 1, c.Missing, c.CancellationToken))),
 
         new("charge_for_operation", "Charge for an operation",
             "Charges this account for a catalogue operation in tokens (100 tokens = EUR 1.00): the price after cache and batch discounts is debited, the creator (if named) earns the tier's royalty and the platform the rest. Fails without charging if the balance is short.",
@@ -94,7 +94,7 @@ internal static partial class AgentTools
             OutputSchemas.History(), ToolHints.Read,
             async c =>
             {
-                var page = await c.Ledger.GetHistoryAsync(c.Account, History(c.Args), c.CancellationToken);
+                var page = await c.Ledger.GetHistoryAsync(c.Account, History(c.Args), c.Missing, c.CancellationToken);
                 return new JsonObject { ["transactions"] = Wire.Array(page.Transactions, ResultJson.Transaction), ["next_cursor"] = page.NextCursor };
             }),
 
@@ -102,7 +102,7 @@ internal static partial class AgentTools
             "Returns tokens used by charges and spends (net of refunds) in a period, default the current month, in total and per operation with counts, averages and euro cost.",
             [Date("since", "Optional ISO 8601 start (inclusive); default the start of the current month."), Date("until", "Optional ISO 8601 end (exclusive); default the start of next month.")],
             OutputSchemas.Usage(), ToolHints.Read,
-            async c => ResultJson.Usage(await c.Ledger.GetUsageAsync(c.Account, c.Args.Date("since"), c.Args.Date("until"), c.CancellationToken))),
+            async c => ResultJson.Usage(await c.Ledger.GetUsageAsync(c.Account, c.Args.Date("since"), c.Args.Date("until"), c.Missing, c.CancellationToken))),
         .. EscrowTools(),
         .. AccountTools(),
     ];
@@ -146,7 +146,7 @@ internal static partial class AgentTools
             "Returns one of this account's escrows.",
             [Text("escrow_id", "The escrow id returned by create_escrow.", required: true)],
             OutputSchemas.Escrow(), ToolHints.Read,
-            async c => ResultJson.Escrow(await c.Ledger.GetEscrowAsync(c.Account, c.Args.String("escrow_id")!, c.CancellationToken))),
+            async c => ResultJson.Escrow(await c.Ledger.GetEscrowAsync(c.Account, c.Args.String("escrow_id")!, c.Missing, c.CancellationToken))),
 
         new("list_escrows", "List escrows",
             "Lists this account's escrows, oldest first, optionally of one status.",
@@ -155,7 +155,7 @@ internal static partial class AgentTools
             async c =>
             {
                 EscrowStatus? status = c.Args.String("status") is { } s ? Enum.Parse<EscrowStatus>(s, ignoreCase: true) : null;
-                var list = await c.Ledger.ListEscrowsAsync(c.Account, status, c.CancellationToken);
+                var list = await c.Ledger.ListEscrowsAsync(c.Account, status, c.Missing, c.CancellationToken);
                 return new JsonObject { ["escrows"] = Wire.Array(list, ResultJson.Escrow) };
             }),
 

@@ -1,4 +1,5 @@
 using CycleTokens.Core;
+using CycleTokens.Core.Accounts;
 
 namespace CycleTokens.Mcp.Tools;
 
@@ -7,4 +8,8 @@ namespace CycleTokens.Mcp.Tools;
 /// <param name="Account">The bound account, or in operator mode the account named by the call.</param>
 /// <param name="Args">The arguments, already checked against the tool's parameters.</param>
 /// <param name="CancellationToken">Cancelled when the client cancels the request.</param>
-internal sealed record ToolContext(TokenLedger Ledger, string Account, ToolArguments Args, CancellationToken CancellationToken);
+/// <param name="Missing">
+/// What reads do when <paramref name="Account"/> does not exist: the bound account is created on first use; another
+/// account an operator names must exist (a read never opens an account).
+/// </param>
+internal sealed record ToolContext(TokenLedger Ledger, string Account, ToolArguments Args, CancellationToken CancellationToken, MissingUser Missing = MissingUser.Create);

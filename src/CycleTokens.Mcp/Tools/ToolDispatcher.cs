@@ -40,7 +40,9 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, ServerMode mode
                 Core.Accounts.AccountNames.ValidateUser(account);
             }
 
-            var json = await tool.Handler(new ToolContext(ledger, account, args, cancellationToken));
+            // The session's own account is created on first use; reading another account an operator names never creates it.
+            var missing = account == mode.Account ? Core.Accounts.MissingUser.Create : Core.Accounts.MissingUser.Refuse;
+            var json = await tool.Handler(new ToolContext(ledger, account, args, cancellationToken, missing));
             result = Success(json);
         }
         catch (LedgerException failure)

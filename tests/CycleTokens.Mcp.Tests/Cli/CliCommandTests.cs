@@ -9,6 +9,10 @@ public sealed class CliCommandTests
     public async Task Balance_PrintsAnAlignedTable_AndJsonWithTheToolsFieldNames()
     {
         using var cli = new CliRunner();
+        using (var ledger = cli.OpenLedger())
+        {
+            await ledger.GetBalanceAsync("alice");
+        }
 
         var table = await cli.RunAsync("balance", "alice");
         var json = await cli.RunAsync("balance", "alice", "--json");

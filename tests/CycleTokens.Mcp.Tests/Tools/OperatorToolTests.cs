@@ -116,7 +116,7 @@ public sealed class OperatorToolTests
     {
         await using var server = await McpTestServer.StartAsync(operatorMode: true);
         await server.CallOkAsync("charge_for_operation", """{"operation":"model.export.step","creator_id":"carol"}""");
-        await server.CallOkAsync("get_balance", """{"account":"bob"}""");
+        await server.CallOkAsync("set_tier", """{"account":"bob","tier":"FREE"}""");
 
         var all = await server.CallContractAsync("list_accounts");
         var users = await server.CallContractAsync("list_accounts", """{"kind":"user"}""");
@@ -211,6 +211,30 @@ public sealed class OperatorToolTests
         Assert.Equal("held", (await server.CallOkAsync("get_escrow", $$"""{"account":"bob","escrow_id":"{{id}}"}""")).Str("status"));
         Assert.Single((await server.CallOkAsync("get_transaction_history", """{"account":"bob","kind":"charge"}""")).GetProperty("transactions").EnumerateArray());
         Assert.Empty((await server.CallOkAsync("get_transaction_history", """{"kind":"charge"}""")).GetProperty("transactions").EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("get_balance", """{"account":"bob"}""")]
+    [InlineData("estimate_operation", """{"account":"bob","operation":"model.export.step"}""")]
+    [InlineData("get_transaction_history", """{"account":"bob"}""")]
+    [InlineData("get_usage", """{"account":"bob"}""")]
+    [InlineData("get_escrow", """{"account":"bob","escrow_id":"esc_000001"}""")]
+    [InlineData("list_escrows", """{"account":"bob"}""")]
+    [InlineData("get_tier", """{"account":"bob"}""")]
+    [InlineData("export_transactions", """{"account":"bob"}""")]
+    [InlineData("export_transactions", """{"account":"bob","format":"json"}""")]
+    [InlineData("export_account_data", """{"account":"bob"}""")]
+    public async Task Reads_OfAnotherAccountThatDoesNotExist_AreRefused_AndCreateNothing(string tool, string args)
+    {
+        await using var server = await McpTestServer.StartAsync(operatorMode: true);
+        // The bound account is still created on first use, by a read without an account.
+        await server.CallOkAsync("get_balance");
+
+        var error = await server.CallErrorAsync(tool, args);
+        var users = await server.CallOkAsync("list_accounts", """{"kind":"user"}""");
+
+        Assert.Equal("account 'bob' does not exist", error);
+        Assert.Equal(["alice"], users.GetProperty("accounts").EnumerateArray().Select(a => a.Str("account")));
     }
 
     [Fact]

@@ -14,16 +14,16 @@ internal static class AccountCommands
 
     public static IEnumerable<Command> Create(CliApp app)
     {
-        var balance = new Command("balance", "Show a user's balance, its allowance and purchased parts, escrow holdings and month.") { Account };
+        var balance = new Command("balance", "Show a user's balance, its allowance and purchased parts, escrow holdings and month. Fails (exit 1) for an account that does not exist.") { Account };
         balance.SetAction(app, async (r, ledger, o, ct) =>
         {
-            o.Record(ResultJson.Balance(await ledger.GetBalanceAsync(r.GetRequiredValue(Account), ct)));
+            o.Record(ResultJson.Balance(await ledger.GetBalanceAsync(r.GetRequiredValue(Account), MissingUser.Refuse, ct)));
             return LedgerCommand.Ok;
         });
 
         var amount = new Argument<long>("amount") { Description = "Tokens to grant, 1-1000000000000." };
         var source = Text("--source", "A label for the grant (default: grant).");
-        var grant = new Command("grant", "Credit tokens to a user's purchased part (they never expire).") { Account, amount, source, IdempotencyKey };
+        var grant = new Command("grant", "Credit tokens to a user's purchased part (they never expire). Creates the user (tier FREE, with this month's allowance) if it does not exist.") { Account, amount, source, IdempotencyKey };
         grant.SetAction(app, async (r, ledger, o, ct) =>
         {
             o.Record(ResultJson.Grant(await ledger.GrantAsync(r.GetRequiredValue(Account), r.GetValue(amount), r.GetValue(source) ?? "grant", null, r.GetValue(IdempotencyKey), ct)));
@@ -32,7 +32,7 @@ internal static class AccountCommands
 
         var tier = new Argument<string>("tier") { Description = "FREE, PRO or ENTERPRISE." };
         tier.AcceptOnlyFromAmong("FREE", "PRO", "ENTERPRISE");
-        var setTier = new Command("set-tier", "Set a user's tier: the current allowance expires and the new tier's allowance is granted.") { Account, tier };
+        var setTier = new Command("set-tier", "Set a user's tier: the current allowance expires and the new tier's allowance is granted. Creates the user if it does not exist.") { Account, tier };
         setTier.SetAction(app, async (r, ledger, o, ct) =>
         {
             o.Record(ResultJson.TierChange(await ledger.SetTierAsync(r.GetRequiredValue(Account), TierNames.Parse(r.GetValue(tier)), ct)));
@@ -44,7 +44,7 @@ internal static class AccountCommands
         var usage = new Command("usage", "Show tokens used by charges and spends in a period, per operation.") { Account, since, until };
         usage.SetAction(app, async (r, ledger, o, ct) =>
         {
-            var report = ResultJson.Usage(await ledger.GetUsageAsync(r.GetRequiredValue(Account), Dates.Parse(r.GetValue(since), "since"), Dates.Parse(r.GetValue(until), "until"), ct));
+            var report = ResultJson.Usage(await ledger.GetUsageAsync(r.GetRequiredValue(Account), Dates.Parse(r.GetValue(since), "since"), Dates.Parse(r.GetValue(until), "until"), MissingUser.Refuse, ct));
             if (o.Json)
             {
                 o.WriteJson(report);

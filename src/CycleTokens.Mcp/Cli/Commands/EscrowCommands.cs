@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Escrows;
 using CycleTokens.Mcp.Json;
 using static CycleTokens.Mcp.Cli.CliOptions;
@@ -22,7 +23,7 @@ internal static class EscrowCommands
                 ? text is "held" or "released" or "cancelled" ? Enum.Parse<EscrowStatus>(text, ignoreCase: true)
                     : throw new Core.LedgerException(Core.LedgerErrorCode.InvalidArgument, $"status must be one of held, released, cancelled (got '{Wire.Shown(text)}')", "status")
                 : null;
-            var escrows = await ledger.ListEscrowsAsync(r.GetRequiredValue(account), s, ct);
+            var escrows = await ledger.ListEscrowsAsync(r.GetRequiredValue(account), s, MissingUser.Refuse, ct);
             o.List(new JsonObject { ["escrows"] = Wire.Array(escrows, ResultJson.Escrow) }, "escrows", "escrow_id", "status", "amount", "job_id", "fab_id", "created_at", "expires_at");
             return LedgerCommand.Ok;
         });

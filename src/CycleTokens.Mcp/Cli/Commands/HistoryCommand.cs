@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using CycleTokens.Core.Accounts;
 using CycleTokens.Core.History;
 using CycleTokens.Mcp.Json;
 using static CycleTokens.Mcp.Cli.CliOptions;
@@ -29,7 +30,7 @@ internal static class HistoryCommand
             var user = r.GetRequiredValue(account);
             if (r.GetValue(csv))
             {
-                await o.Out.WriteAsync(await ledger.ExportCsvAsync(user, o.Progress("export"), ct));
+                await o.Out.WriteAsync(await ledger.ExportCsvAsync(user, MissingUser.Refuse, o.Progress("export"), ct));
                 return LedgerCommand.Ok;
             }
 
@@ -46,6 +47,7 @@ internal static class HistoryCommand
                     Limit = r.GetValue(limit) ?? 100,
                     Cursor = r.GetValue(cursor),
                 },
+                MissingUser.Refuse,
                 ct);
             var json = new JsonObject { ["transactions"] = Wire.Array(page.Transactions, ResultJson.Transaction), ["next_cursor"] = page.NextCursor };
             o.List(json, "transactions", "timestamp", "id", "type", "kind", "operation", "amount", "balance_after", "counterparty");
