@@ -1,3 +1,4 @@
+using System.Collections;
 using System.CommandLine;
 using CycleTokens.Mcp.Cli.Commands;
 
@@ -5,15 +6,21 @@ namespace CycleTokens.Mcp.Cli;
 
 /// <summary>
 /// The <c>cycletokens</c> command line: <c>serve</c> (the default) and the operator commands. Output and error writers
-/// are injected so tests can run commands in-process.
+/// (and, for tests, the environment and the folder of appsettings.json) are injected so commands run in-process.
 /// </summary>
-internal sealed class CliApp(TextWriter output, TextWriter error, bool errorIsTerminal)
+internal sealed class CliApp(TextWriter output, TextWriter error, bool errorIsTerminal, IDictionary? environment = null, string? settingsFolder = null)
 {
     public TextWriter Output => output;
 
     public TextWriter Error => error;
 
     public bool ErrorIsTerminal => errorIsTerminal;
+
+    /// <summary>The variables settings are read from; null: the process environment.</summary>
+    public IDictionary? Environment => environment;
+
+    /// <summary>Where appsettings.json is looked for; null: beside the executable.</summary>
+    public string? SettingsFolder => settingsFolder;
 
     public static Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default) =>
         new CliApp(Console.Out, Console.Error, !Console.IsErrorRedirected).InvokeAsync(args, cancellationToken);
@@ -24,11 +31,8 @@ internal sealed class CliApp(TextWriter output, TextWriter error, bool errorIsTe
         var result = root.Parse(args);
         if (result.Errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
         {
-            foreach (var parseError in result.Errors)
-            {
-                await error.WriteLineAsync(parseError.Message);
-            }
-
+            var message = string.Join(System.Environment.NewLine, result.Errors.Select(e => ParseMessages.Plain(e.Message)));
+            await CliOutput.FailAsync(output, error, JsonRequested(result), message, LedgerCommand.UsageError);
             await error.WriteLineAsync("Run 'cycletokens --help' (or '<command> --help') for usage.");
             return LedgerCommand.UsageError;
         }
@@ -36,7 +40,8 @@ internal sealed class CliApp(TextWriter output, TextWriter error, bool errorIsTe
         return await result.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
     }
 
-    private RootCommand Build()
+    /// <summary>The whole command tree (tests walk it to try every argument and option).</summary>
+    internal RootCommand Build()
     {
         var root = new RootCommand("CycleTokens: per-operation token billing for AI agent copilots. Without a command: serve MCP on stdio.");
         ServeCommand.AddOptions(root);
@@ -50,4 +55,7 @@ internal sealed class CliApp(TextWriter output, TextWriter error, bool errorIsTe
 
         return root;
     }
+
+    // Even a command line that failed to parse asked for JSON if --json was among what did parse.
+    private static bool JsonRequested(ParseResult result) => result.GetResult(CliOptions.Json) is not null && result.GetValue(CliOptions.Json);
 }

@@ -39,6 +39,13 @@ internal sealed class CliOutput(TextWriter output, TextWriter error, bool json, 
         }
 
         var items = value[arrayField]?.AsArray() ?? [];
+        if (items.Count == 0)
+        {
+            // A header over nothing, or no output at all, reads as a failure; say what is missing.
+            output.WriteLine($"(no {Nothing(arrayField)})");
+            return;
+        }
+
         var rows = items.Select(i => columns.Select(c => Scalar(i?[c])).ToArray()).ToList();
         Table(columns, rows, header: true, alignNumbers: true);
         if (value["next_cursor"]?.GetValue<string>() is { } cursor)
@@ -48,6 +55,25 @@ internal sealed class CliOutput(TextWriter output, TextWriter error, bool json, 
     }
 
     public void WriteJson(JsonNode value) => output.WriteLine(Wire.Text(value));
+
+    /// <summary>Reports a failure and returns its exit code: see <see cref="FailAsync(TextWriter, TextWriter, bool, string, int)"/>.</summary>
+    public Task<int> FailAsync(string message, int exitCode) => FailAsync(output, error, json, message, exitCode);
+
+    /// <summary>
+    /// Reports a failure: the message on stderr and, with --json, <c>{"error": message, "exit_code": n}</c> on stdout,
+    /// so a script reading stdout always gets one JSON document. Returns <paramref name="exitCode"/>.
+    /// </summary>
+    /// <remarks>The message must be safe to show (no SQL or stack traces); it is written as given.</remarks>
+    public static async Task<int> FailAsync(TextWriter output, TextWriter error, bool json, string message, int exitCode)
+    {
+        await error.WriteLineAsync(message);
+        if (json)
+        {
+            await output.WriteLineAsync(Wire.Text(new JsonObject { ["error"] = message, ["exit_code"] = exitCode }));
+        }
+
+        return exitCode;
+    }
 
     /// <summary>Progress on stderr, only when stderr is a terminal (scripts and logs stay quiet).</summary>
     public IProgress<WorkProgress>? Progress(string what) =>
@@ -69,6 +95,12 @@ internal sealed class CliOutput(TextWriter output, TextWriter error, bool json, 
             output.WriteLine(string.Join("  ", cells).TrimEnd());
         }
     }
+
+    private static string Nothing(string arrayField) => arrayField switch
+    {
+        "by_operation" => "charges or spends in this period",
+        _ => arrayField.Replace('_', ' '),
+    };
 
     private static bool IsNumber(string cell) => cell.Length > 0 && cell.All(c => char.IsAsciiDigit(c) || c == '-') && cell != "-";
 

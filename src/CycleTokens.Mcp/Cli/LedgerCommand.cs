@@ -22,24 +22,23 @@ internal static class LedgerCommand
         var output = new CliOutput(app.Output, app.Error, result.GetValue(CliOptions.Json), app.ErrorIsTerminal);
         try
         {
-            var settings = ServeCommand.Settings(result);
+            var settings = ServeCommand.Settings(result, app.Environment, app.SettingsFolder);
             using var ledger = TokenLedger.Open(settings.ToLedgerOptions());
             return await action(result, ledger, output, cancellationToken);
         }
-        catch (LedgerException ex)
+        catch (Exception ex) when (Describe(ex) is { } failure)
         {
-            await app.Error.WriteLineAsync(ex.Message);
-            return ex.Code == LedgerErrorCode.InvalidArgument ? UsageError : BusinessFailure;
-        }
-        catch (SettingsException ex)
-        {
-            await app.Error.WriteLineAsync(ex.Message);
-            return UsageError;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException)
-        {
-            await app.Error.WriteLineAsync("cycletokens: " + ex.Message);
-            return BusinessFailure;
+            // One way out for every expected failure, so --json gets the same error object whatever the exception.
+            return await output.FailAsync(failure.Message, failure.ExitCode);
         }
     }
+
+    /// <summary>The message and exit code of an expected failure; null for a bug (which propagates).</summary>
+    private static (string Message, int ExitCode)? Describe(Exception ex) => ex switch
+    {
+        LedgerException ledger => (ledger.Message, ledger.Code == LedgerErrorCode.InvalidArgument ? UsageError : BusinessFailure),
+        SettingsException => (ex.Message, UsageError),
+        IOException or UnauthorizedAccessException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException => ("cycletokens: " + ex.Message, BusinessFailure),
+        _ => null,
+    };
 }

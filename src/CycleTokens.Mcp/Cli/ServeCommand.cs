@@ -38,33 +38,41 @@ internal static class ServeCommand
         command.Options.Add(LogFile);
     }
 
-    public static ServerSettings Settings(ParseResult result) => SettingsLoader.Load(new Dictionary<string, string?>
-    {
-        ["Db"] = result.GetValue(Db),
-        ["Account"] = result.GetValue(Account),
-        ["Operator"] = result.GetValue(Operator) is { } op ? (op ? "true" : "false") : null,
-        ["LogFile"] = result.GetValue(LogFile),
-    });
+    /// <summary>The settings from appsettings.json (in <paramref name="basePath"/>), the environment and the flags.</summary>
+    /// <exception cref="SettingsException">A setting has the wrong form.</exception>
+    public static ServerSettings Settings(ParseResult result, System.Collections.IDictionary? environment = null, string? basePath = null) => SettingsLoader.Load(
+        new Dictionary<string, string?>
+        {
+            ["Db"] = result.GetValue(Db),
+            ["Account"] = result.GetValue(Account),
+            ["Operator"] = result.GetValue(Operator) is { } op ? (op ? "true" : "false") : null,
+            ["LogFile"] = result.GetValue(LogFile),
+        },
+        basePath,
+        environment);
 
     public static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
         ServerSettings settings;
+        LedgerOptions options;
         try
         {
+            // Every setting is checked before anything starts: a bad one exits 2 (as tools.md promises) and a refused
+            // start does not create or migrate the ledger file.
             settings = Settings(result);
+            options = settings.ToLedgerOptions();
+            Core.Accounts.AccountNames.ValidateUser(settings.Account);
+            Log.Logger = Logging.Create(settings);
         }
-        catch (SettingsException ex)
+        catch (Exception ex) when (ex is SettingsException or LedgerException)
         {
             await Console.Error.WriteLineAsync("cycletokens: " + ex.Message);
-            return 2;
+            return LedgerCommand.UsageError;
         }
 
-        Log.Logger = Logging.Create(settings);
         try
         {
-            // The account first: a refused start must not create or migrate the ledger file.
-            Core.Accounts.AccountNames.ValidateUser(settings.Account);
-            using var ledger = TokenLedger.Open(settings.ToLedgerOptions(), TimeProvider.System, logger: new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("CycleTokens.Core"));
+            using var ledger = TokenLedger.Open(options, TimeProvider.System, logger: new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("CycleTokens.Core"));
 
             // An empty builder: no appsettings/args binding and no console logger on stdout — stdout is the protocol.
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -9,9 +9,10 @@ internal static class Logging
 {
     public static Serilog.ILogger Create(ServerSettings settings)
     {
-        if (!Enum.TryParse<LogEventLevel>(settings.LogLevel, ignoreCase: true, out var level))
+        // By name only: Enum.TryParse also takes numbers, including ones that are no level.
+        if (int.TryParse(settings.LogLevel, out _) || !Enum.TryParse<LogEventLevel>(settings.LogLevel, ignoreCase: true, out var level))
         {
-            throw new SettingsException($"log level must be one of Verbose, Debug, Information, Warning, Error, Fatal (got '{settings.LogLevel}')");
+            throw new SettingsException($"{settings.Named(nameof(ServerSettings.LogLevel))} must be one of Verbose, Debug, Information, Warning, Error, Fatal (got '{Json.Wire.Shown(settings.LogLevel)}')");
         }
 
         var configuration = new LoggerConfiguration()

@@ -10,8 +10,18 @@ internal sealed class ServerSettings
 {
     public const string Section = "CycleTokens";
 
-    /// <summary>The ledger file; a file under the user's data directory when empty.</summary>
+    /// <summary>Every setting's name, as in appsettings.json.</summary>
+    public static readonly IReadOnlyList<string> Names =
+    [
+        nameof(Db), nameof(Account), nameof(Operator), nameof(Synchronous), nameof(MonthTimeZone), nameof(PricingFile),
+        nameof(RejectUnknownOperations), nameof(CheckoutBaseUrl), nameof(LogFile), nameof(LogLevel),
+    ];
+
+    /// <summary>The ledger file; a file under the user's data directory when not given (given empty is an error).</summary>
     public string? Db { get; set; }
+
+    /// <summary>Where each given setting came from (<c>--db</c>, <c>CYCLETOKENS_DB</c>, <c>Db in appsettings.json</c>).</summary>
+    public Dictionary<string, string> Sources { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The user account this agent session bills.</summary>
     public string Account { get; set; } = "local";
@@ -43,17 +53,27 @@ internal sealed class ServerSettings
     public static string DefaultDatabasePath() =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "cycletokens", "ledger.db");
 
+    /// <summary>The name under which the operator gave a setting (its flag, variable or appsettings.json key).</summary>
+    public string Named(string setting) => Sources.TryGetValue(setting, out var source) ? source : setting;
+
     /// <summary>Turns the settings into engine options; a bad value fails with a message naming the setting.</summary>
+    /// <exception cref="SettingsException">A value is invalid; nothing has been opened.</exception>
     public LedgerOptions ToLedgerOptions()
     {
+        // Not given means the default file; given empty is a mistake (an unset variable in a script), not a request for it.
+        if (Db is not null && string.IsNullOrWhiteSpace(Db))
+        {
+            throw new SettingsException($"{Named(nameof(Db))} must not be empty (db names the ledger file)");
+        }
+
         var options = new LedgerOptions
         {
-            DatabasePath = string.IsNullOrWhiteSpace(Db) ? DefaultDatabasePath() : Db,
+            DatabasePath = Db ?? DefaultDatabasePath(),
             Synchronous = Synchronous.ToUpperInvariant() switch
             {
                 "FULL" => SynchronousMode.Full,
                 "NORMAL" => SynchronousMode.Normal,
-                _ => throw new SettingsException($"synchronous must be FULL or NORMAL (got '{Synchronous}')"),
+                _ => throw new SettingsException($"{Named(nameof(Synchronous))} must be FULL or NORMAL (got '{Json.Wire.Shown(Synchronous)}')"),
             },
             PricingFile = string.IsNullOrWhiteSpace(PricingFile) ? null : PricingFile,
             RejectUnknownOperations = RejectUnknownOperations,
@@ -65,9 +85,9 @@ internal sealed class ServerSettings
             {
                 options = options with { MonthTimeZone = TimeZoneInfo.FindSystemTimeZoneById(MonthTimeZone) };
             }
-            catch (TimeZoneNotFoundException)
+            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
             {
-                throw new SettingsException($"month time zone '{MonthTimeZone}' is not a known IANA time zone");
+                throw new SettingsException($"{Named(nameof(MonthTimeZone))} must be a known IANA time zone such as Europe/Berlin (got '{Json.Wire.Shown(MonthTimeZone)}')");
             }
         }
 
@@ -75,7 +95,7 @@ internal sealed class ServerSettings
         {
             options = Uri.TryCreate(CheckoutBaseUrl, UriKind.Absolute, out var url)
                 ? options with { CheckoutBaseUrl = url }
-                : throw new SettingsException($"checkout base URL '{CheckoutBaseUrl}' is not an absolute URL");
+                : throw new SettingsException($"{Named(nameof(CheckoutBaseUrl))} must be an absolute URL such as https://pay.example.com/checkout (got '{Json.Wire.Shown(CheckoutBaseUrl)}')");
         }
 
         return options;

@@ -1,44 +1,117 @@
 using System.Collections;
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
 namespace CycleTokens.Mcp.Hosting;
 
-/// <summary>Builds <see cref="ServerSettings"/> in the usual .NET order: appsettings.json, environment, command line.</summary>
+/// <summary>
+/// Builds <see cref="ServerSettings"/> in the usual .NET order: appsettings.json, environment, command line (later
+/// wins). Each value remembers where it came from, so a bad one is reported under the name the operator wrote
+/// (<c>--operator</c>, <c>CYCLETOKENS_OPERATOR</c>, <c>Operator in appsettings.json</c>).
+/// </summary>
+/// <remarks>
+/// Bound by hand rather than with the configuration binder: the binder's failures name .NET types
+/// (<c>System.Boolean</c>) and configuration paths, and it cannot tell a value given empty from one not given.
+/// </remarks>
 internal static class SettingsLoader
 {
     private const string EnvPrefix = "CYCLETOKENS_";
+    private const string FileName = "appsettings.json";
 
     /// <summary>Loads settings; <paramref name="overrides"/> are the command-line values given (null = not given).</summary>
+    /// <exception cref="SettingsException">appsettings.json cannot be read, or a value has the wrong form.</exception>
     public static ServerSettings Load(IReadOnlyDictionary<string, string?> overrides, string? basePath = null, IDictionary? environment = null)
     {
-        var builder = new ConfigurationBuilder()
-            .SetBasePath(basePath ?? AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false)
-            .AddInMemoryCollection(FromEnvironment(environment ?? Environment.GetEnvironmentVariables()))
-            .AddInMemoryCollection(overrides.Where(o => o.Value is not null).Select(o => KeyValuePair.Create(ServerSettings.Section + ":" + o.Key, o.Value)));
+        var file = FromFile(basePath ?? AppContext.BaseDirectory);
+        var env = FromEnvironment(environment ?? Environment.GetEnvironmentVariables());
         var settings = new ServerSettings();
-        try
+        foreach (var name in ServerSettings.Names)
         {
-            builder.Build().GetSection(ServerSettings.Section).Bind(settings);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new SettingsException("a setting has an invalid value: " + ex.Message);
+            // Later sources win: flags, then the environment, then the file.
+            (string Value, string Source)? given =
+                overrides.TryGetValue(name, out var flag) && flag is not null ? (flag, "--" + Kebab(name))
+                : env.TryGetValue(name, out var fromEnv) ? fromEnv
+                : file.TryGetValue(name, out var fromFile) ? (fromFile, name + " in " + FileName)
+                : null;
+            if (given is { } value)
+            {
+                Assign(settings, name, value.Value, value.Source);
+            }
         }
 
         return settings;
     }
 
-    // CYCLETOKENS_DB → CycleTokens:DB (configuration keys are case-insensitive; __ separates levels as usual).
-    private static IEnumerable<KeyValuePair<string, string?>> FromEnvironment(IDictionary environment)
+    private static void Assign(ServerSettings settings, string name, string value, string source)
     {
-        foreach (DictionaryEntry entry in environment)
+        settings.Sources[name] = source;
+        switch (name)
         {
-            if (entry.Key is string key && key.StartsWith(EnvPrefix, StringComparison.OrdinalIgnoreCase) && key.Length > EnvPrefix.Length)
-            {
-                var name = key[EnvPrefix.Length..].Replace("__", ":", StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal);
-                yield return KeyValuePair.Create(ServerSettings.Section + ":" + name, entry.Value as string);
-            }
+            case nameof(ServerSettings.Db): settings.Db = value; break;
+            case nameof(ServerSettings.Account): settings.Account = value; break;
+            case nameof(ServerSettings.Operator): settings.Operator = Bool(value, source); break;
+            case nameof(ServerSettings.Synchronous): settings.Synchronous = value; break;
+            case nameof(ServerSettings.MonthTimeZone): settings.MonthTimeZone = value; break;
+            case nameof(ServerSettings.PricingFile): settings.PricingFile = value; break;
+            case nameof(ServerSettings.RejectUnknownOperations): settings.RejectUnknownOperations = Bool(value, source); break;
+            case nameof(ServerSettings.CheckoutBaseUrl): settings.CheckoutBaseUrl = value; break;
+            case nameof(ServerSettings.LogFile): settings.LogFile = value; break;
+            case nameof(ServerSettings.LogLevel): settings.LogLevel = value; break;
+            default: throw new InvalidOperationException("no setting " + name);
         }
     }
+
+    private static bool Bool(string value, string source) =>
+        bool.TryParse(value.Trim(), out var flag)
+            ? flag
+            : throw new SettingsException($"{source} must be true or false (got '{Json.Wire.Shown(value)}')");
+
+    /// <summary>The values of the <c>CycleTokens</c> section of appsettings.json (case-insensitive names).</summary>
+    private static Dictionary<string, string> FromFile(string basePath)
+    {
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = new ConfigurationBuilder()
+                .SetBasePath(basePath)
+                .AddJsonFile(FileName, optional: true, reloadOnChange: false)
+                .Build();
+        }
+        catch (InvalidDataException ex)
+        {
+            // The inner exception is the JSON reader's, with line and position.
+            throw new SettingsException($"{Path.Combine(basePath, FileName)} is not valid JSON: {ex.InnerException?.Message ?? ex.Message}");
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in configuration.GetSection(ServerSettings.Section).GetChildren())
+        {
+            if (child.Value is { } value)
+            {
+                values[child.Key] = value;
+            }
+        }
+
+        return values;
+    }
+
+    // CYCLETOKENS_MONTH_TIME_ZONE → MonthTimeZone (names are case-insensitive, underscores are word breaks).
+    private static Dictionary<string, (string Value, string Source)> FromEnvironment(IDictionary environment)
+    {
+        var values = new Dictionary<string, (string, string)>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry entry in environment)
+        {
+            if (entry.Key is string key && entry.Value is string value
+                && key.StartsWith(EnvPrefix, StringComparison.OrdinalIgnoreCase) && key.Length > EnvPrefix.Length)
+            {
+                values[key[EnvPrefix.Length..].Replace("_", string.Empty, StringComparison.Ordinal)] = (value, key);
+            }
+        }
+
+        return values;
+    }
+
+    // LogFile → log-file: the flag a setting has, when it has one.
+    private static string Kebab(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString(CultureInfo.InvariantCulture)));
 }

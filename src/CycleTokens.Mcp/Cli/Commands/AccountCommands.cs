@@ -21,7 +21,7 @@ internal static class AccountCommands
             return LedgerCommand.Ok;
         });
 
-        var amount = new Argument<long>("amount") { Description = "Tokens to grant, 1-1000000000000." };
+        var amount = TokensArg("amount", "Tokens to grant, 1-1000000000000.");
         var source = Text("--source", "A label for the grant (default: grant).");
         var grant = new Command("grant", "Credit tokens to a user's purchased part (they never expire). Creates the user (tier FREE, with this month's allowance) if it does not exist.") { Account, amount, source, IdempotencyKey };
         grant.SetAction(app, async (r, ledger, o, ct) =>
@@ -30,8 +30,7 @@ internal static class AccountCommands
             return LedgerCommand.Ok;
         });
 
-        var tier = new Argument<string>("tier") { Description = "FREE, PRO or ENTERPRISE." };
-        tier.AcceptOnlyFromAmong("FREE", "PRO", "ENTERPRISE");
+        var tier = TierArg("tier", "FREE, PRO or ENTERPRISE (any case).");
         var setTier = new Command("set-tier", "Set a user's tier: the current allowance expires and the new tier's allowance is granted. Creates the user if it does not exist.") { Account, tier };
         setTier.SetAction(app, async (r, ledger, o, ct) =>
         {

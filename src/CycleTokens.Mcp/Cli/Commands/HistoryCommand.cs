@@ -17,8 +17,8 @@ internal static class HistoryCommand
         var operation = Text("--operation", "Only this operation.");
         var after = Text("--after", "Only at or after this ISO 8601 date-time.");
         var before = Text("--before", "Only before this ISO 8601 date-time.");
-        var minAmount = Number("--min-amount", "Only transactions of at least this many tokens.");
-        var limit = new Option<int?>("--limit") { Description = "Page size, 1-1000 (default 100)." };
+        var minAmount = Tokens("--min-amount", "Only transactions of at least this many tokens.");
+        var limit = PageSize("--limit", "Page size, 1-1000 (default 100).");
         var cursor = Text("--cursor", "Continue after a previous page.");
         var csv = new Option<bool>("--csv") { Description = "The full CSV export (oldest first) instead of a page." };
         var command = new Command("history", "List a user's transactions, newest first; --csv exports all of them.")

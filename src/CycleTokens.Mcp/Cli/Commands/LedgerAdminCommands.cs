@@ -22,7 +22,7 @@ internal static class LedgerAdminCommands
         });
 
         var kind = Text("--kind", "user, creator, fab, platform, system or escrow.");
-        var limit = new Option<int?>("--limit") { Description = "Page size, 1-1000 (default 100)." };
+        var limit = PageSize("--limit", "Page size, 1-1000 (default 100).");
         var cursor = Text("--cursor", "Continue after a previous page.");
         var accounts = new Command("accounts", "List accounts with kind, tier and balance.") { kind, limit, cursor };
         accounts.SetAction(app, async (r, ledger, o, ct) =>
