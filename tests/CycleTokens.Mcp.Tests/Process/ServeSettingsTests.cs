@@ -1,0 +1,58 @@
+using CycleTokens.Mcp.Tests.Support;
+
+namespace CycleTokens.Mcp.Tests.Process;
+
+/// <summary>
+/// <c>cycletokens serve</c> with a bad setting, from a flag or the environment: exit 2 (as the docs promise), the
+/// setting named in the operator's terms on stderr, nothing on stdout, no ledger file created.
+/// </summary>
+public sealed class ServeSettingsTests
+{
+    [Theory]
+    [InlineData("CYCLETOKENS_SYNCHRONOUS", "sometimes", "CYCLETOKENS_SYNCHRONOUS must be FULL or NORMAL (got 'sometimes')")]
+    [InlineData("CYCLETOKENS_MONTH_TIME_ZONE", "Mars/Olympus", "CYCLETOKENS_MONTH_TIME_ZONE must be a known IANA time zone")]
+    [InlineData("CYCLETOKENS_LOG_LEVEL", "loud", "CYCLETOKENS_LOG_LEVEL must be one of Verbose, Debug, Information, Warning, Error, Fatal (got 'loud')")]
+    [InlineData("CYCLETOKENS_OPERATOR", "maybe", "CYCLETOKENS_OPERATOR must be true or false (got 'maybe')")]
+    [InlineData("CYCLETOKENS_ACCOUNT", "bad account!", "account must be 1-64 characters")]
+    [InlineData("CYCLETOKENS_DB", "", "CYCLETOKENS_DB must not be empty")]
+    public async Task BadEnvironmentSetting_ExitsTwo_NamingIt(string variable, string value, string expected)
+    {
+        using var folder = new TempFolder();
+        var info = ServerProcess.Server("serve");
+        info.Environment[variable] = value;
+        if (variable != "CYCLETOKENS_DB")
+        {
+            info.Environment["CYCLETOKENS_DB"] = folder.File("ledger.db");
+        }
+
+        await AssertRefusedAsync(folder, info, expected);
+    }
+
+    [Theory]
+    [InlineData("--db must not be empty", "--db", "")]
+    [InlineData("account must be 1-64 characters", "--account", "bad account!")]
+    public async Task BadFlag_ExitsTwo_NamingIt(string expected, params string[] args)
+    {
+        using var folder = new TempFolder();
+        string[] arguments = args.Contains("--db") ? args : [.. args, "--db", folder.File("ledger.db")];
+
+        await AssertRefusedAsync(folder, ServerProcess.Server(["serve", .. arguments]), expected);
+    }
+
+    private static async Task AssertRefusedAsync(TempFolder folder, System.Diagnostics.ProcessStartInfo info, string expected)
+    {
+        // The default ledger, should anything fall back to it, is inside the test's folder.
+        info.Environment["XDG_DATA_HOME"] = folder.File("data");
+        info.Environment["HOME"] = folder.Path;
+        await using var server = ServerProcess.Start(info);
+        server.CloseInput();
+        var exitCode = await server.WaitForExitAsync();
+
+        Assert.Equal(2, exitCode);
+        Assert.Empty(server.StdoutLines);
+        Assert.Contains(server.StderrLines, l => l.Contains(expected, StringComparison.Ordinal));
+        Assert.DoesNotContain(server.StderrLines, l => l.Contains("System.", StringComparison.Ordinal));
+        Assert.False(File.Exists(folder.File("ledger.db")));
+        Assert.False(Directory.Exists(folder.File("data")));
+    }
+}
