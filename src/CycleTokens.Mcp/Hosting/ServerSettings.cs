@@ -79,6 +79,20 @@ internal sealed class ServerSettings
             RejectUnknownOperations = RejectUnknownOperations,
         };
 
+        if (options.PricingFile is { } pricing)
+        {
+            // Read here as well as by the engine so that a missing or broken price list is a bad setting (exit 2), told
+            // apart from a ledger file that cannot be opened.
+            try
+            {
+                _ = Core.Pricing.PriceCatalog.Load(pricing);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                throw new SettingsException($"{Named(nameof(PricingFile))} names a price list that cannot be used: {ex.Message}");
+            }
+        }
+
         if (!string.IsNullOrWhiteSpace(MonthTimeZone))
         {
             try

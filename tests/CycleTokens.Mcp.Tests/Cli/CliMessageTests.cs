@@ -137,6 +137,27 @@ public sealed class CliMessageTests
     }
 
     [Theory]
+    [InlineData("missing.json", "CYCLETOKENS_PRICING_FILE names a price list that cannot be used: Could not find file")]
+    [InlineData("broken.json", "CYCLETOKENS_PRICING_FILE names a price list that cannot be used: The price list is not valid JSON")]
+    public async Task ABadPriceList_IsABadSetting(string file, string expected)
+    {
+        using var files = new CliRunner();
+        var path = Path.Combine(files.Folder, file);
+        if (file == "broken.json")
+        {
+            File.WriteAllText(path, "{ not json");
+        }
+
+        using var cli = new CliRunner { Environment = new() { ["CYCLETOKENS_PRICING_FILE"] = path } };
+
+        var (exit, _, error) = await cli.RunAsync("prices");
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith(expected, error, StringComparison.Ordinal);
+        Assert.False(File.Exists(cli.Db));
+    }
+
+    [Theory]
     [InlineData("""{"CycleTokens":{"Operator":"maybe"}}""", "Operator in appsettings.json must be true or false (got 'maybe')")]
     [InlineData("""{"CycleTokens":{"Db":""}}""", "Db in appsettings.json must not be empty")]
     [InlineData("""{"CycleTokens":{"Synchronous":"OFF"}}""", "Synchronous in appsettings.json must be FULL or NORMAL (got 'OFF')")]
