@@ -47,7 +47,7 @@ internal sealed class PromptCatalog(TokenLedger ledger, ServerMode mode, EventFo
                     Messages =
                     [
                         Text("Summarise my token use this month: total used (tokens and euros, 100 tokens = EUR 1.00), the operations that cost most, the average cost per operation, what is left of the monthly allowance and my balance. Suggest where cache or batch discounts would save tokens."),
-                        Embedded("tokens://usage", Wire.Text(usage)),
+                        Embedded(ResourceCatalog.UsageUri, Wire.Text(usage)),
                         Embedded(ResourceCatalog.BalanceUri, Wire.Text(balance)),
                     ],
                 };

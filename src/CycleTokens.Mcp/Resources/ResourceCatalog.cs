@@ -9,10 +9,11 @@ using ModelContextProtocol.Server;
 
 namespace CycleTokens.Mcp.Resources;
 
-/// <summary>The contract's resources, all of the bound account: balance, pricing, the CSV export and one escrow.</summary>
+/// <summary>The contract's resources, all of the bound account: balance, this month's usage, pricing, the CSV export and one escrow.</summary>
 internal sealed class ResourceCatalog(TokenLedger ledger, ServerMode mode, EventForwarder forwarder)
 {
     public const string BalanceUri = "tokens://balance";
+    public const string UsageUri = "tokens://usage";
     public const string PricingUri = "tokens://pricing";
     public const string CsvUri = "tokens://transactions.csv";
     public const string EscrowPrefix = "tokens://escrows/";
@@ -20,6 +21,7 @@ internal sealed class ResourceCatalog(TokenLedger ledger, ServerMode mode, Event
     public static IReadOnlyList<Resource> Static { get; } =
     [
         new() { Uri = BalanceUri, Name = "balance", Title = "Token balance", MimeType = "application/json", Description = "The bound account's balance (as get_balance); subscribe to be told when it changes." },
+        new() { Uri = UsageUri, Name = "usage", Title = "Usage this month", MimeType = "application/json", Description = "The bound account's usage this month (as get_usage without since or until)." },
         new() { Uri = PricingUri, Name = "pricing", Title = "Price list", MimeType = "application/json", Description = "Operation prices, tiers, discounts and purchase packs." },
         new() { Uri = CsvUri, Name = "transactions", Title = "Transactions (CSV)", MimeType = "text/csv", Description = "The bound account's transactions as CSV, oldest first." },
     ];
@@ -46,6 +48,7 @@ internal sealed class ResourceCatalog(TokenLedger ledger, ServerMode mode, Event
             content = uri switch
             {
                 BalanceUri => ("application/json", Wire.Text(ResultJson.Balance(await ledger.GetBalanceAsync(mode.Account, cancellationToken)))),
+                UsageUri => ("application/json", Wire.Text(ResultJson.Usage(await ledger.GetUsageAsync(mode.Account, cancellationToken: cancellationToken)))),
                 PricingUri => ("application/json", Wire.Text(Pricing(ledger.Catalog))),
                 CsvUri => ("text/csv", await ledger.ExportCsvAsync(mode.Account, cancellationToken)),
                 _ when uri.StartsWith(EscrowPrefix, StringComparison.Ordinal) && uri.Length > EscrowPrefix.Length =>

@@ -105,6 +105,33 @@ public sealed class PromptTests
         Assert.All([extra, extraTask, unknown], e => Assert.Equal(McpErrorCode.InvalidParams, e.ErrorCode));
     }
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task EveryPrompt_EmbedsOnlyResourcesThatResourcesReadServes(string version)
+    {
+        await using var server = await McpTestServer.StartAsync(protocolVersion: version);
+        await server.CallOkAsync("charge_for_operation", """{"operation":"ai.design_review"}""");
+        var listed = (await server.Client.ListResourcesAsync()).Select(r => r.Uri).ToHashSet(StringComparer.Ordinal);
+
+        var embeddedCount = 0;
+        foreach (var prompt in (await server.Client.ListPromptsAsync()).Select(p => p.ProtocolPrompt))
+        {
+            var arguments = (prompt.Arguments ?? []).Where(a => a.Required == true).ToDictionary(a => a.Name, _ => (object?)"Export the bracket as STEP");
+            var result = await server.Client.GetPromptAsync(prompt.Name, arguments);
+            foreach (var embedded in result.Messages.Select(m => m.Content).OfType<EmbeddedResourceBlock>())
+            {
+                var inline = Assert.IsType<TextResourceContents>(embedded.Resource);
+                Assert.True(listed.Contains(inline.Uri), $"{prompt.Name} embeds {inline.Uri}, which resources/list does not offer");
+                var read = Assert.IsType<TextResourceContents>(Assert.Single((await server.Client.ReadResourceAsync(inline.Uri)).Contents));
+                Assert.Equal(inline.MimeType, read.MimeType);
+                Assert.True(JsonNode.DeepEquals(JsonNode.Parse(inline.Text), JsonNode.Parse(read.Text)), $"{prompt.Name} embeds {inline.Uri} as {inline.Text}; resources/read gives {read.Text}");
+                embeddedCount++;
+            }
+        }
+
+        Assert.Equal(3, embeddedCount);
+    }
+
     private static async Task<GetPromptResult> GetAsync(McpTestServer server, string name, string argumentsJson)
     {
         using var document = JsonDocument.Parse(argumentsJson);

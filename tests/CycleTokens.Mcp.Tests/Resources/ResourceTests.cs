@@ -21,7 +21,7 @@ public sealed class ResourceTests
         var templates = await server.Client.ListResourceTemplatesAsync();
 
         Assert.Equal(
-            [("tokens://balance", "application/json"), ("tokens://pricing", "application/json"), ("tokens://transactions.csv", "text/csv")],
+            [("tokens://balance", "application/json"), ("tokens://pricing", "application/json"), ("tokens://transactions.csv", "text/csv"), ("tokens://usage", "application/json")],
             resources.Select(r => (r.Uri, r.MimeType)).OrderBy(r => r.Uri, StringComparer.Ordinal));
         var template = Assert.Single(templates);
         Assert.Equal("tokens://escrows/{escrow_id}", template.UriTemplate);
@@ -42,6 +42,23 @@ public sealed class ResourceTests
         Assert.Equal("application/json", mime);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(text), JsonSerializer.SerializeToNode(tool)), $"resource {text} differs from tool {tool}");
         Assert.Equal(880, JsonNode.Parse(text)!["balance"]!.GetValue<long>());
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Usage_ReadsAsTheGetUsageResultOfTheBoundAccount(string version)
+    {
+        await using var server = await McpTestServer.StartAsync(protocolVersion: version);
+        await server.CallOkAsync("charge_for_operation", """{"operation":"model.export.step"}""");
+        await server.CallOkAsync("spend_tokens", """{"amount":40,"operation":"custom.render"}""");
+        await server.Ledger.SpendAsync("bob", 5, "custom.render"); // another account: not in alice's usage
+
+        var (mime, text) = await ReadAsync(server, "tokens://usage");
+        var tool = await server.CallOkAsync("get_usage");
+
+        Assert.Equal("application/json", mime);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(text), JsonSerializer.SerializeToNode(tool)), $"resource {text} differs from tool {tool}");
+        Assert.Equal(50, JsonNode.Parse(text)!["used"]!.GetValue<long>());
     }
 
     [Fact]
