@@ -2,7 +2,10 @@ using System.CommandLine;
 using CycleTokens.Core;
 using CycleTokens.Mcp.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 using Serilog;
 
 namespace CycleTokens.Mcp.Cli;
@@ -77,12 +80,21 @@ internal static class ServeCommand
             // An empty builder: no appsettings/args binding and no console logger on stdout — stdout is the protocol.
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
             builder.Services.AddSerilog(Log.Logger, dispose: false);
-            var inFlight = new InFlightRequests();
-            // stdin read on a thread of its own and stdout written synchronously, one write per message: no thread-pool
-            // hand-offs around the transport (see ProtocolOutput and StdinPump).
-            await using var output = new ProtocolOutput(Console.OpenStandardOutput());
-            builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator), inFlight).WithStreamServerTransport(
-                    new DrainingInput(new StdinPump(Console.OpenStandardInput()), inFlight, TimeProvider.System), output);
+            var unanswered = new UnansweredRequests();
+            builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator), unanswered).WithStdioServerTransport();
+            // The SDK's stdio transport over an input that holds the end of input back until every request read has
+            // been answered (see DrainingInput); it replaces the registration's own, which is never created.
+            var transport = new TaskCompletionSource<ITransport>(TaskCreationOptions.RunContinuationsAsynchronously);
+            builder.Services.Replace(ServiceDescriptor.Singleton<ITransport>(services =>
+            {
+                var created = new StreamServerTransport(
+                    new DrainingInput(Console.OpenStandardInput(), unanswered, transport.Task, TimeProvider.System),
+                    new BufferedStream(Console.OpenStandardOutput()),
+                    "cycletokens",
+                    services.GetService<Microsoft.Extensions.Logging.ILoggerFactory>());
+                transport.SetResult(created);
+                return created;
+            }));
             using var host = builder.Build();
             Log.Information("Serving {Mode} MCP on stdio for {Account} with ledger {Database}", settings.Operator ? "operator" : "agent", settings.Account, ledger.DatabasePath);
             await host.RunAsync(cancellationToken);

@@ -1,31 +1,47 @@
 using System.Buffers;
-using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 
 namespace CycleTokens.Mcp.Hosting;
 
 /// <summary>
-/// stdin for the MCP transport. It notes each request line that passes, and at end of input holds the end back until
-/// those requests have been answered: the SDK's transport stops sending once it has seen the end, which would drop
-/// answers to requests still being handled.
+/// stdin for the SDK's stream transport. It notes each request line that passes and, at end of input, holds the end
+/// back until those requests have been answered: the transport stops sending once it has seen the end, which would
+/// drop answers still being computed. A line the transport would drop without a word (not JSON, or no JSON-RPC
+/// message, and no id to answer with) gets the JSON-RPC error a client expects, with a null id.
 /// </summary>
-internal sealed class DrainingInput(Stream inner, InFlightRequests inFlight, TimeProvider time) : AsyncReadStream
+/// <param name="inner">The process's stdin.</param>
+/// <param name="unanswered">The requests read and not yet answered.</param>
+/// <param name="transport">The transport reading this input, to send the error replies through (it starts reading
+/// while it is being constructed, so it is handed over once it exists).</param>
+/// <param name="time">The clock of the wait at the end.</param>
+internal sealed class DrainingInput(Stream inner, UnansweredRequests unanswered, Task<ITransport> transport, TimeProvider time) : AsyncReadStream
 {
-    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+    /// <summary>How long the end waits with nothing happening (no request being handled, none answered).</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest the end of input is held back.</summary>
+    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
     private readonly ArrayBufferWriter<byte> _line = new();
+    private readonly List<InputLineKind> _toAnswer = [];
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken);
+        // The console stream ignores cancellation: a read blocked on an open stdin must not hold up a shutdown.
+        var pending = inner.ReadAsync(buffer, cancellationToken);
+        var read = pending.IsCompletedSuccessfully ? pending.Result : await pending.AsTask().WaitAsync(cancellationToken);
         if (read == 0)
         {
             Note(_line.WrittenSpan);
             _line.Clear();
-            await inFlight.WaitIdleAsync(Settle, Limit, time);
+            await ReplyAsync(cancellationToken);
+            await unanswered.WaitAnsweredAsync(Settle, Limit, time, cancellationToken);
             return 0;
         }
 
         Scan(buffer.Span[..read]);
+        await ReplyAsync(cancellationToken);
         return read;
     }
 
@@ -63,39 +79,44 @@ internal sealed class DrainingInput(Stream inner, InFlightRequests inFlight, Tim
 
     private void Note(ReadOnlySpan<byte> line)
     {
-        if (IsRequest(line))
+        var kind = InputLine.Of(line);
+        switch (kind.Kind)
         {
-            inFlight.RequestRead();
+            case InputLineKind.Request:
+                unanswered.Expect(kind.Id);
+                break;
+            case InputLineKind.Cancellation:
+                unanswered.Answered(kind.Id);
+                break;
+            case InputLineKind.Unparsable or InputLineKind.Invalid:
+                _toAnswer.Add(kind.Kind);
+                break;
         }
     }
 
-    /// <summary>A JSON object with an id and a string method: what the server will dispatch as a request.</summary>
-    private static bool IsRequest(ReadOnlySpan<byte> line)
+    private async Task ReplyAsync(CancellationToken cancellationToken)
     {
-        try
+        if (_toAnswer.Count == 0)
         {
-            var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 256 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            bool id = false, method = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isId = reader.ValueTextEquals("id"u8);
-                var isMethod = reader.ValueTextEquals("method"u8);
-                reader.Read();
-                id |= isId && reader.TokenType is JsonTokenType.Number or JsonTokenType.String;
-                method |= isMethod && reader.TokenType == JsonTokenType.String;
-                reader.Skip();
-            }
-
-            return id && method && reader.TokenType == JsonTokenType.EndObject;
+            return;
         }
-        catch (JsonException)
+
+        var sender = await transport.WaitAsync(cancellationToken);
+        foreach (var kind in _toAnswer)
         {
-            return false;
+            var error = kind == InputLineKind.Unparsable
+                ? new JsonRpcErrorDetail { Code = (int)McpErrorCode.ParseError, Message = "Parse error: the line is not JSON." }
+                : new JsonRpcErrorDetail { Code = (int)McpErrorCode.InvalidRequest, Message = "Invalid request: the line is not a JSON-RPC 2.0 message." };
+            try
+            {
+                await sender.SendMessageAsync(new JsonRpcError { Id = default, Error = error }, cancellationToken);
+            }
+            catch (IOException)
+            {
+                // The client has gone; the end of input follows.
+            }
         }
+
+        _toAnswer.Clear();
     }
 }

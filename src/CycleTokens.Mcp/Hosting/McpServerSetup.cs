@@ -18,11 +18,11 @@ internal static class McpServerSetup
         "Estimate before charging (estimate_operation), pass an idempotency_key on every charge, spend, escrow and purchase so retries are safe, " +
         "and read get_balance or the tokens://balance resource for what is left.";
 
-    public static IMcpServerBuilder AddCycleTokensMcp(this IServiceCollection services, TokenLedger ledger, ServerMode mode, InFlightRequests? inFlight = null)
+    public static IMcpServerBuilder AddCycleTokensMcp(this IServiceCollection services, TokenLedger ledger, ServerMode mode, UnansweredRequests? unanswered = null)
     {
         EventScope.Attach(ledger);
-        inFlight ??= new InFlightRequests();
-        services.AddSingleton(inFlight);
+        unanswered ??= new UnansweredRequests();
+        services.AddSingleton(unanswered);
         services.AddSingleton(ledger);
         services.AddSingleton(mode);
         services.AddSingleton<SubscriptionHub>();
@@ -40,7 +40,8 @@ internal static class McpServerSetup
             {
                 options.ServerInfo = new Implementation { Name = "cycletokens", Title = "CycleTokens", Version = Version() };
                 options.ServerInstructions = Instructions;
-                options.Filters.Message.IncomingFilters.Add(inFlight.Filter);
+                options.Filters.Message.IncomingFilters.Add(unanswered.IncomingFilter);
+                options.Filters.Message.OutgoingFilters.Add(unanswered.OutgoingFilter);
                 // Every service here is a singleton: a DI scope per request would only cost time on the hop.
                 options.ScopeRequests = false;
                 // Subscribe is not inferred from the handlers; lists never change at run time.

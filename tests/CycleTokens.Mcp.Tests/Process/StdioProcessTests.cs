@@ -85,12 +85,17 @@ public sealed class StdioProcessTests
         await server.SendAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
         await server.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"charge_for_operation","arguments":{"operation":"model.export.step"}}}""");
         await server.SendAsync("""{"jsonrpc":"2.0","id":3,"method":"tools/list"}""");
+        // Error replies are sent by the SDK after the request's handling has ended: they too must get out.
+        await server.SendAsync("""{"jsonrpc":"2.0","id":4,"method":"no/such/method"}""");
+        await server.SendAsync("""{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"grant_tokens","arguments":{"account":"alice","amount":5}}}""");
         server.CloseInput();
         var exitCode = await server.WaitForExitAsync();
 
         Assert.Equal(0, exitCode);
         Assert.Equal(990, (await server.ResponseAsync(2))["result"]!["structuredContent"]!["balance_after"]!.GetValue<long>());
         Assert.NotNull((await server.ResponseAsync(3))["result"]);
+        Assert.Equal(-32601, (await server.ResponseAsync(4))["error"]!["code"]!.GetValue<int>());
+        Assert.Equal(-32602, (await server.ResponseAsync(5))["error"]!["code"]!.GetValue<int>());
         Assert.All(server.StdoutLines, AssertJsonRpc);
     }
 
@@ -130,10 +135,16 @@ public sealed class StdioProcessTests
         var exitCode = await server.WaitForExitAsync();
 
         Assert.Equal(1000, balance["result"]!["structuredContent"]!["balance"]!.GetValue<long>());
-        // A truncated request whose id can still be read gets a parse error instead of silence.
+        // A truncated request whose id can still be read gets a parse error with that id, once.
         Assert.Equal(-32700, truncated["error"]!["code"]!.GetValue<int>());
         Assert.Equal(0, exitCode);
         Assert.All(server.StdoutLines, AssertJsonRpc);
+        // The lines with no id to answer with get the JSON-RPC error for what they are, with a null id, in order.
+        var nullIdCodes = server.StdoutLines.Select(l => JsonNode.Parse(l)!.AsObject())
+            .Where(m => m.TryGetPropertyValue("id", out var id) && id is null)
+            .Select(m => m["error"]!["code"]!.GetValue<int>());
+        Assert.Equal([-32700, -32600, -32600], nullIdCodes);
+        Assert.Single(server.StdoutLines, l => l.Contains("\"id\":2", StringComparison.Ordinal));
     }
 
     [Theory]
