@@ -6,6 +6,13 @@ public sealed record LedgerOptions
     /// <summary>Path of the SQLite ledger file; created with its folder on first use.</summary>
     public required string DatabasePath { get; init; }
 
+    /// <summary>
+    /// Open for reading only (SQLite <c>Mode=ReadOnly</c>): no migration, no write queue side file, no journal mode
+    /// change; the file must exist and have this build's schema. Writes fail. A WAL file with no <c>-wal</c> beside it
+    /// is read without locks (SQLite <c>immutable</c>), so nothing is created beside it, even in a read-only folder.
+    /// </summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>Durability of commits. <see cref="SynchronousMode.Full"/> unless the operator accepts the trade-off.</summary>
     public SynchronousMode Synchronous { get; init; } = SynchronousMode.Full;
 
