@@ -11,10 +11,12 @@ internal static class OpenDiagnosis
 {
     private const int ReadOnlyFileSystem = 30; // EROFS on Linux
     private const int WriteAccess = 2; // W_OK
+    private const int HeaderBytes = 100;
     private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
 
     /// <summary>Checks what can be checked before SQLite touches anything; creates nothing.</summary>
-    internal static void BeforeOpen(string full, bool readOnly)
+    /// <returns>True when the file exists and its header says it is in WAL mode.</returns>
+    internal static bool BeforeOpen(string full, bool readOnly)
     {
         if (Directory.Exists(full))
         {
@@ -45,10 +47,10 @@ internal static class OpenDiagnosis
                     : $"No ledger at {full}: the file does not exist.");
             }
 
-            return;
+            return false;
         }
 
-        CheckHeader(full);
+        var wal = CheckHeader(full);
         if (!readOnly)
         {
             CheckWritable(full, "file", full);
@@ -58,6 +60,8 @@ internal static class OpenDiagnosis
                 CheckWritable(folder, "folder", full);
             }
         }
+
+        return wal;
     }
 
     /// <summary>A missing folder that read-write open would create: the nearest existing folder must be writable.</summary>
@@ -79,18 +83,23 @@ internal static class OpenDiagnosis
         }
     }
 
-    /// <summary>After open: the file must carry the CycleTokens schema at a version this build can use.</summary>
-    internal static void CheckSchema(int version, bool hasLedgerTables, bool hasOtherTables, bool readOnly, string full)
+    /// <summary>
+    /// Before anything is written (journal mode, migration): the file must be empty, or carry the CycleTokens schema at
+    /// a version this build can use. <paramref name="tables"/> are the file's table names.
+    /// </summary>
+    internal static void CheckSchema(int version, IReadOnlyCollection<string> tables, bool readOnly, string full)
     {
+        // A version without the journal's tables, or tables without a version, is another application's database.
+        var isLedger = tables.Contains("transactions") && tables.Contains("accounts");
+        if ((version > 0 && !isLedger) || (version == 0 && tables.Count > 0))
+        {
+            throw Fail(LedgerOpenFailure.NotALedger, full, $"{full} is a SQLite database but not a CycleTokens ledger (it has no CycleTokens schema).");
+        }
+
         var latest = Migrator.LatestVersion;
         if (version > latest)
         {
-            throw Fail(LedgerOpenFailure.SchemaMismatch, full, $"The ledger {full} has schema version {version}, newer than this build understands ({latest}): use a newer cycletokens.");
-        }
-
-        if ((version == 0 && hasOtherTables) || (version > 0 && !hasLedgerTables))
-        {
-            throw Fail(LedgerOpenFailure.NotALedger, full, $"{full} is a SQLite database but not a CycleTokens ledger (it has no CycleTokens schema).");
+            throw Newer(full, version);
         }
 
         if (readOnly && version == 0)
@@ -104,6 +113,10 @@ internal static class OpenDiagnosis
         }
     }
 
+    /// <summary>The file's schema is newer than this build's scripts.</summary>
+    internal static LedgerOpenException Newer(string full, int version) =>
+        Fail(LedgerOpenFailure.SchemaMismatch, full, $"The ledger {full} has schema version {version}, newer than this build understands ({Migrator.LatestVersion}): use a newer cycletokens.");
+
     /// <summary>Turns a SQLite failure while opening into a sentence naming the path and the cause.</summary>
     internal static LedgerOpenException Explain(SqliteException ex, string full, bool readOnly)
     {
@@ -111,6 +124,8 @@ internal static class OpenDiagnosis
         return (ex.SqliteErrorCode, ex.SqliteExtendedErrorCode) switch
         {
             (26, _) => Fail(LedgerOpenFailure.NotADatabase, full, $"{full} is not a SQLite database.", ex),
+            // SQLITE_READONLY_ROLLBACK: a rollback journal left by a crash, which only a writer may play back.
+            (8, 776) => Fail(LedgerOpenFailure.Unreadable, full, $"Cannot read the ledger {full}: {full}-journal holds an unfinished transaction that a read-only open cannot roll back; open it once with a command that writes.", ex),
             (8, _) => Fail(LedgerOpenFailure.NotWritable, full, $"The ledger {full} cannot be written: the file or its folder {folder} is read-only.", ex),
             (14, _) when readOnly && File.Exists(full + "-wal") && !File.Exists(full + "-shm") => Fail(
                 LedgerOpenFailure.Unreadable,
@@ -124,9 +139,10 @@ internal static class OpenDiagnosis
         };
     }
 
-    private static void CheckHeader(string full)
+    /// <returns>True when the header's read and write versions (bytes 18 and 19) say WAL.</returns>
+    private static bool CheckHeader(string full)
     {
-        var header = new byte[SqliteHeader.Length];
+        var header = new byte[HeaderBytes];
         int read;
         try
         {
@@ -139,10 +155,12 @@ internal static class OpenDiagnosis
         }
 
         // An empty file is an empty database to SQLite (a read-write open makes it a new ledger).
-        if (read > 0 && (read < header.Length || !header.AsSpan().SequenceEqual(SqliteHeader)))
+        if (read > 0 && (read < header.Length || !header.AsSpan(0, SqliteHeader.Length).SequenceEqual(SqliteHeader)))
         {
             throw Fail(LedgerOpenFailure.NotADatabase, full, $"{full} is not a SQLite database.");
         }
+
+        return read > 0 && header[18] == 2 && header[19] == 2;
     }
 
     /// <summary>access(2) with W_OK: root passes unless the file system is read-only, as for SQLite itself.</summary>
