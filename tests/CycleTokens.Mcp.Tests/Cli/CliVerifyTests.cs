@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CycleTokens.Core.Tests.Support;
 using CycleTokens.Mcp.Tests.Support;
 using Xunit.Abstractions;
 
