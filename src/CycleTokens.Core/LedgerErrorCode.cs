@@ -23,4 +23,7 @@ public enum LedgerErrorCode
 
     /// <summary>The operation is not in the catalogue and the catalogue rejects unknown names.</summary>
     UnknownOperation,
+
+    /// <summary>The file fails SQLite's integrity check, so a backup was refused (it would copy the damage).</summary>
+    IntegrityCheckFailed,
 }

@@ -3,8 +3,19 @@ namespace CycleTokens.Core;
 /// <summary>How a <see cref="TokenLedger"/> opens its file and applies its rules.</summary>
 public sealed record LedgerOptions
 {
-    /// <summary>Path of the SQLite ledger file; created with its folder on first use.</summary>
+    /// <summary>Path of the SQLite ledger file; created with its folder on first use (never when <see cref="ReadOnly"/>).</summary>
     public required string DatabasePath { get; init; }
+
+    /// <summary>
+    /// Open for reading only (SQLite <c>Mode=ReadOnly</c>): nothing is created or written — no folder, no file, no
+    /// migration, no write-queue side file, no journal mode change; the file must exist and have this build's schema.
+    /// Writes throw <see cref="InvalidOperationException"/>. A ledger in use (with its <c>-wal</c>) is read through its
+    /// log like any reader; one that no process has open (no <c>-wal</c>) is read without locks (SQLite
+    /// <c>immutable</c>), so no <c>-wal</c>/<c>-shm</c> appears beside it, even in a read-only folder. Should another
+    /// process write to it during such a read, the read fails with an <see cref="IOException"/> rather than return
+    /// what may be a mix of two states. For verification and copies; reads that do due work (month resets) write.
+    /// </summary>
+    public bool ReadOnly { get; init; }
 
     /// <summary>Durability of commits. <see cref="SynchronousMode.Full"/> unless the operator accepts the trade-off.</summary>
     public SynchronousMode Synchronous { get; init; } = SynchronousMode.Full;

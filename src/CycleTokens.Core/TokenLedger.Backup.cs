@@ -6,10 +6,20 @@ public sealed partial class TokenLedger
 
     /// <summary>
     /// Copies the ledger to <paramref name="destination"/> with SQLite's online backup: a consistent snapshot, safe while
-    /// other processes keep writing (the copy is one snapshot of the file).
+    /// other processes keep writing (the copy is one snapshot of the file). First runs SQLite's integrity check on the
+    /// same snapshot: a damaged file is not copied unless <paramref name="force"/> (a copy would carry the damage and
+    /// look like a good backup).
     /// </summary>
-    /// <exception cref="LedgerException">The destination already exists or is the ledger itself.</exception>
-    public Task BackupAsync(string destination, IProgress<WorkProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="destination">The new file; must not exist.</param>
+    /// <param name="progress">Pages copied of the total.</param>
+    /// <param name="force">Copy even a file that fails the integrity check (to keep what can be kept).</param>
+    /// <param name="cancellationToken">Stops the copy between steps.</param>
+    /// <exception cref="LedgerException">
+    /// The destination already exists or is the ledger itself (<see cref="LedgerErrorCode.InvalidArgument"/>), or the
+    /// ledger fails the integrity check and <paramref name="force"/> is false (<see cref="LedgerErrorCode.IntegrityCheckFailed"/>);
+    /// nothing is written then.
+    /// </exception>
+    public Task BackupAsync(string destination, IProgress<WorkProgress>? progress = null, bool force = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
         var target = Path.GetFullPath(destination);
@@ -25,6 +35,13 @@ public sealed partial class TokenLedger
                 // Our read transaction pins one WAL snapshot for every step, so the copy is consistent and is never
                 // restarted by other processes' commits (which go on meanwhile).
                 _db.Command(CountTxSql).ExecuteScalar();
+                if (!force && IntegrityProblems() is [var first, ..] problems)
+                {
+                    throw new LedgerException(
+                        LedgerErrorCode.IntegrityCheckFailed,
+                        $"The ledger fails SQLite's integrity check ({problems.Count} problem(s), the first: {first}), so no backup was taken: a copy would carry the damage.");
+                }
+
                 _db.BackupTo(target, BackupPagesPerStep, progress, cancellationToken);
                 return null;
             },

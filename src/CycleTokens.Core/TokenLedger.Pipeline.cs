@@ -226,7 +226,9 @@ public sealed partial class TokenLedger
                     IsCurrent(touch, cache, missing);
                 }
 
-                return body();
+                var state = body();
+                _db.CheckUnlockedRead();
+                return state;
             }
 
             _db.BeginRead();
@@ -240,6 +242,7 @@ public sealed partial class TokenLedger
                 }
 
                 var result = body();
+                _db.CheckUnlockedRead();
                 _db.Commit();
                 return result;
             }

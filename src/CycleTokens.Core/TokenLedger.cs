@@ -53,7 +53,11 @@ public sealed partial class TokenLedger : IDisposable
         try
         {
             _usage = new UsageMonths(_db, _months);
-            _usage.FillIfPending();
+            if (!options.ReadOnly)
+            {
+                // A read-only open cannot write the totals; it only ever verifies, which does not read them.
+                _usage.FillIfPending();
+            }
         }
         catch
         {
@@ -89,11 +93,12 @@ public sealed partial class TokenLedger : IDisposable
     /// <summary>The price list in force.</summary>
     public PriceCatalog Catalog { get; }
 
-    /// <summary>Opens (and creates or migrates) the ledger file.</summary>
+    /// <summary>Opens (and creates or migrates) the ledger file; with <see cref="LedgerOptions.ReadOnly"/>, only opens it.</summary>
     /// <param name="options">File, durability and rules.</param>
     /// <param name="time">The clock; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="ids">The id generator; random ids when null.</param>
     /// <param name="logger">Where the engine logs; nowhere when null.</param>
+    /// <exception cref="LedgerOpenException">The file cannot be opened: the message names the path and the cause.</exception>
     public static TokenLedger Open(LedgerOptions options, TimeProvider? time = null, IIdGenerator? ids = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);

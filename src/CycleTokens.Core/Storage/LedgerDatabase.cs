@@ -54,45 +54,145 @@ internal sealed class LedgerDatabase : IDisposable
     /// <summary>Microseconds each write held the write lock, its commit or rollback included.</summary>
     internal LatencyHistogram LockHolds { get; } = new();
 
+    /// <summary>The full path of the ledger file.</summary>
+    internal string Path { get; private init; } = string.Empty;
+
+    /// <summary>Opened with <see cref="LedgerOptions.ReadOnly"/>: nothing may be written.</summary>
+    internal bool ReadOnly { get; private init; }
+
+    // Read-only, without locks (SQLite immutable): the main file's size and last write when opened, to detect a writer.
+    private (long Length, DateTime Written)? _unlockedStamp;
+
+    /// <summary>
+    /// Opens the file, or fails with <see cref="LedgerOpenException"/> naming the path and the cause. What can be
+    /// checked without SQLite is checked first, and the schema before anything is written (journal mode, migration),
+    /// so a file that is not a usable ledger is left exactly as it was.
+    /// </summary>
     internal static LedgerDatabase Open(LedgerOptions options)
     {
-        var full = Path.GetFullPath(options.DatabasePath);
-        var folder = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(folder))
+        var full = System.IO.Path.GetFullPath(options.DatabasePath);
+        var wal = OpenDiagnosis.BeforeOpen(full, options.ReadOnly);
+        if (!options.ReadOnly)
         {
-            Directory.CreateDirectory(folder);
+            CreateFolder(full);
+        }
+
+        // A WAL file that no connection has open (no -wal beside it) holds everything committed in the main file. A
+        // plain read-only open would create -wal and -shm (and leave them: a reader cannot checkpoint), so it is read
+        // without locks instead; a writer that changes the main file meanwhile is caught by CheckUnlockedRead.
+        (long, DateTime)? stamp = null;
+        if (options.ReadOnly && wal)
+        {
+            var info = new FileInfo(full);
+            stamp = (info.Length, info.LastWriteTimeUtc);
+            if (File.Exists(full + "-wal"))
+            {
+                stamp = null;
+            }
         }
 
         var builder = new SqliteConnectionStringBuilder
         {
-            DataSource = full,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            DataSource = stamp is null ? full : ImmutableUri(full),
+            Mode = options.ReadOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
             // The ledger keeps its one connection open; pooling would only keep files open after Dispose.
             Pooling = false,
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
         };
         var connection = new SqliteConnection(builder.ToString());
-        connection.Open();
-        var db = new LedgerDatabase(connection);
+        var db = new LedgerDatabase(connection) { Path = full, ReadOnly = options.ReadOnly, _unlockedStamp = stamp };
         try
         {
+            connection.Open();
+
             // A busy handler before anything can hit a lock: SQLite's own (busy_timeout), then the 1 ms one in its place.
             db.Execute($"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}");
             db.InstallBusyHandler(options.BusyTimeout);
             db._busyTimeout = options.BusyTimeout;
-            db._queue = WriteQueue.Open(full, options.BusyTimeout);
-
-            db.Execute("PRAGMA journal_mode = WAL");
-            db.Execute(options.Synchronous == SynchronousMode.Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            OpenDiagnosis.CheckSchema(Migrator.CurrentVersion(db), db.Tables(), options.ReadOnly, full);
             db.Execute("PRAGMA temp_store = MEMORY");
-            Migrator.Migrate(db);
+            if (!options.ReadOnly)
+            {
+                db._queue = WriteQueue.Open(full, options.BusyTimeout);
+                db.Execute("PRAGMA journal_mode = WAL");
+                db.Execute(options.Synchronous == SynchronousMode.Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+                Migrator.Migrate(db);
+            }
+
             return db;
+        }
+        catch (SqliteException ex)
+        {
+            db.Dispose();
+            throw OpenDiagnosis.Explain(ex, full, options.ReadOnly);
         }
         catch
         {
             db.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// After a read of a file opened without locks: fails when the main file changed since it was opened (another
+    /// process opened it, wrote and checkpointed), because the read may then have mixed pages of two states.
+    /// </summary>
+    /// <exception cref="IOException">The file changed; the read's result must not be used.</exception>
+    internal void CheckUnlockedRead()
+    {
+        if (_unlockedStamp is not { } stamp)
+        {
+            return;
+        }
+
+        var info = new FileInfo(Path);
+        if (!info.Exists || info.Length != stamp.Length || info.LastWriteTimeUtc != stamp.Written)
+        {
+            throw new IOException($"The ledger {Path} was written by another process while it was being read without locks (it had no -wal file when opened): run the command again.");
+        }
+    }
+
+    /// <summary>Creates the ledger's missing folders, or says which folder cannot be created and why.</summary>
+    private static void CreateFolder(string full)
+    {
+        var folder = System.IO.Path.GetDirectoryName(full);
+        if (string.IsNullOrEmpty(folder) || Directory.Exists(folder))
+        {
+            if (!File.Exists(full) && !string.IsNullOrEmpty(folder))
+            {
+                OpenDiagnosis.CheckCreatable(folder, full);
+            }
+
+            return;
+        }
+
+        OpenDiagnosis.CheckCreatable(folder, full);
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LedgerOpenException(LedgerOpenFailure.NotWritable, full, $"Cannot open the ledger {full}: the folder {folder} cannot be created ({ex.Message}).", ex);
+        }
+    }
+
+    // SQLite URI filename: '%', '?' and '#' would be read as escapes, the query and the fragment.
+    private static string ImmutableUri(string full) =>
+        "file:" + full.Replace("%", "%25", StringComparison.Ordinal).Replace("?", "%3f", StringComparison.Ordinal).Replace("#", "%23", StringComparison.Ordinal) + "?immutable=1";
+
+    private List<string> Tables()
+    {
+        var tables = new List<string>();
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' ESCAPE '~'";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        return tables;
     }
 
     /// <summary>
@@ -162,6 +262,11 @@ internal sealed class LedgerDatabase : IDisposable
     /// <summary>Takes the write lock: first a turn in the cross-process queue, then SQLite's lock.</summary>
     internal void BeginWrite()
     {
+        if (ReadOnly)
+        {
+            throw new InvalidOperationException($"The ledger {Path} was opened read-only: it cannot be written.");
+        }
+
         WriteNumber++;
         var asked = Stopwatch.GetTimestamp();
         _askedAt = asked;
@@ -203,7 +308,15 @@ internal sealed class LedgerDatabase : IDisposable
 
     internal void Commit()
     {
-        Command("COMMIT").ExecuteNonQuery();
+        if (_lockedAt != 0)
+        {
+            Command("COMMIT").ExecuteNonQuery();
+        }
+        else
+        {
+            EndRead();
+        }
+
         InTransaction = false;
         if (_lockedAt != 0)
         {
@@ -223,7 +336,11 @@ internal sealed class LedgerDatabase : IDisposable
             if (InTransaction)
             {
                 InTransaction = false;
-                Command("ROLLBACK").ExecuteNonQuery();
+                // Nothing to undo when SQLite has already rolled the transaction back itself.
+                if (!Autocommit())
+                {
+                    Command("ROLLBACK").ExecuteNonQuery();
+                }
             }
         }
         finally
@@ -231,6 +348,34 @@ internal sealed class LedgerDatabase : IDisposable
             Unlocked();
         }
     }
+
+    /// <summary>
+    /// Ends a read transaction. A read has nothing to keep, and after a damaged page (which verify reports and goes
+    /// past) SQLite may have ended the transaction itself or refuse its COMMIT with the same error: then it is rolled
+    /// back, so the connection is left with no transaction either way. A write's COMMIT is never treated so.
+    /// </summary>
+    private void EndRead()
+    {
+        if (Autocommit())
+        {
+            return;
+        }
+
+        try
+        {
+            Command("COMMIT").ExecuteNonQuery();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SQLitePCL.raw.SQLITE_CORRUPT)
+        {
+            if (!Autocommit())
+            {
+                Command("ROLLBACK").ExecuteNonQuery();
+            }
+        }
+    }
+
+    // True when no transaction is open on the connection.
+    private bool Autocommit() => SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) != 0;
 
     /// <summary>The write lock is released: leaves the queue and records how long the lock was held.</summary>
     private void Unlocked()
@@ -246,7 +391,7 @@ internal sealed class LedgerDatabase : IDisposable
     /// <summary>Online backup into a new file, a few pages per step so progress can be shown and writers are not starved.</summary>
     internal void BackupTo(string path, int pagesPerStep, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        var folder = Path.GetDirectoryName(path);
+        var folder = System.IO.Path.GetDirectoryName(path);
         if (!string.IsNullOrEmpty(folder))
         {
             Directory.CreateDirectory(folder);

@@ -38,11 +38,11 @@ internal static class Migrator
             }
         }
 
+        // Checked before migrating too; again here for a newer build that migrated the file meanwhile.
         var current = CurrentVersion(db);
         if (current > LatestVersion)
         {
-            throw new InvalidOperationException(
-                $"The ledger file has schema version {current}, newer than this build understands ({LatestVersion}).");
+            throw OpenDiagnosis.Newer(db.Path, current);
         }
     }
 

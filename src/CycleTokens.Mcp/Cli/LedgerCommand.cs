@@ -14,16 +14,17 @@ internal static class LedgerCommand
     public const int BusinessFailure = 1;
     public const int UsageError = 2;
 
-    public static void SetAction(this Command command, CliApp app, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action) =>
-        command.SetAction((result, ct) => RunAsync(app, result, action, ct));
+    /// <summary>Runs <paramref name="action"/> on the ledger; <paramref name="readOnly"/> opens it without writing anything (see <see cref="LedgerOptions.ReadOnly"/>).</summary>
+    public static void SetAction(this Command command, CliApp app, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, bool readOnly = false) =>
+        command.SetAction((result, ct) => RunAsync(app, result, action, readOnly, ct));
 
-    private static async Task<int> RunAsync(CliApp app, ParseResult result, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliApp app, ParseResult result, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, bool readOnly, CancellationToken cancellationToken)
     {
         var output = new CliOutput(app.Output, app.Error, result.GetValue(CliOptions.Json), app.ErrorIsTerminal);
         try
         {
             var settings = ServeCommand.Settings(result, app.Environment, app.SettingsFolder);
-            using var ledger = TokenLedger.Open(settings.ToLedgerOptions());
+            using var ledger = TokenLedger.Open(settings.ToLedgerOptions() with { ReadOnly = readOnly });
             return await action(result, ledger, output, cancellationToken);
         }
         catch (Exception ex) when (Describe(ex) is { } failure)
@@ -38,6 +39,8 @@ internal static class LedgerCommand
     {
         LedgerException ledger => (ledger.Message, ledger.Code == LedgerErrorCode.InvalidArgument ? UsageError : BusinessFailure),
         SettingsException => (ex.Message, UsageError),
+        // A ledger that cannot be opened is a problem with the file, not with how the command was written: exit 1.
+        LedgerOpenException => ("cycletokens: " + ex.Message, BusinessFailure),
         IOException or UnauthorizedAccessException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException => ("cycletokens: " + ex.Message, BusinessFailure),
         _ => null,
     };

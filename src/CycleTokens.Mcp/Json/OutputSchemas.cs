@@ -84,7 +84,7 @@ internal static class OutputSchemas
         Output(("accounts", Arr), ("next_cursor", StrOrNull)).With("accounts", Output(("account", Str), ("kind", Str), ("tier", StrOrNull), ("balance", Int)));
 
     public static JsonObject Verification() => Output(
-        ("ok", Bool), ("transactions", Int), ("accounts", Int), ("postings_sum", Int), ("hash_chain_ok", Bool), ("problems", Arr));
+        ("ok", Bool), ("transactions", Int), ("accounts", Int), ("postings_sum", Int), ("hash_chain_ok", Bool), ("integrity_ok", Bool), ("problems", Arr));
 
     public static JsonObject Cleared() => Output(("account", Str), ("cleared", Bool), ("cleared_tokens", Int), ("cancelled_escrows", Int), ("balance", Int));
 }

@@ -193,6 +193,7 @@ internal static class ResultJson
         ["accounts"] = v.Accounts,
         ["postings_sum"] = v.PostingsSum,
         ["hash_chain_ok"] = v.HashChainOk,
+        ["integrity_ok"] = v.IntegrityOk,
         ["problems"] = Wire.Array(v.Problems, p => JsonValue.Create(p)),
     };
 

@@ -80,7 +80,7 @@ public sealed class StorageTests
         using var t = new TestLedger();
         RawDb.Execute(t.DatabasePath, $"PRAGMA user_version = {Migrator.LatestVersion + 1}");
 
-        Assert.Throws<InvalidOperationException>(() => t.OpenAnother());
+        Assert.Throws<LedgerOpenException>(() => t.OpenAnother());
     }
 
     [Fact]

@@ -44,7 +44,7 @@ internal static class Contract
         new("complete_purchase", ["purchase_id"], [], [.. Purchase, "balance_after"], ReadOnly: false),
         new("refund_transaction", ["transaction_id", "reason"], ["idempotency_key"], ["refund_transaction_id", "refunded", "balance_after"], ReadOnly: false),
         new("list_accounts", [], ["kind", "limit", "cursor"], ["accounts", "next_cursor"], ReadOnly: true),
-        new("verify_ledger", [], [], ["ok", "transactions", "accounts", "postings_sum", "hash_chain_ok", "problems"], ReadOnly: true),
+        new("verify_ledger", [], [], ["ok", "transactions", "accounts", "postings_sum", "hash_chain_ok", "integrity_ok", "problems"], ReadOnly: true),
         new("clear_account_data", ["account", "confirm"], [], ["account", "cleared"], ReadOnly: false),
     ];
 

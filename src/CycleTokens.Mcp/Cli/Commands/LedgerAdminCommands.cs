@@ -61,7 +61,7 @@ internal static class LedgerAdminCommands
             return Task.FromResult(LedgerCommand.Ok);
         });
 
-        var verify = new Command("verify", "Recompute the hash chain and every balance; exit 1 if anything is wrong.");
+        var verify = new Command("verify", "Check the file with SQLite's integrity check, then recompute the hash chain and every balance; exit 1 if anything is wrong. Opens the ledger read-only: creates and writes nothing.");
         verify.SetAction(app, async (r, ledger, o, ct) =>
         {
             var report = await ledger.VerifyAsync(o.Progress("verify"), ct);
@@ -85,7 +85,7 @@ internal static class LedgerAdminCommands
             }
 
             return report.Ok ? LedgerCommand.Ok : LedgerCommand.BusinessFailure;
-        });
+        }, readOnly: true);
 
         var clearAccount = Arg("account", "The user account to clear.");
         var confirm = new Option<string>("--confirm") { Description = "Must be exactly \"clear <account>\".", Required = true };
@@ -98,11 +98,20 @@ internal static class LedgerAdminCommands
         });
 
         var file = Arg("file", "Where to write the copy (must not exist).");
-        var backup = new Command("backup", "Copy the ledger with SQLite's online backup: one consistent snapshot, safe while servers run.") { file };
+        var force = new Option<bool>("--force") { Description = "Copy even a ledger that fails SQLite's integrity check (refused otherwise: the copy would carry the damage)." };
+        var backup = new Command("backup", "Copy the ledger with SQLite's online backup: one consistent snapshot, safe while servers run. Refuses a ledger that fails SQLite's integrity check unless --force.") { file, force };
         backup.SetAction(app, async (r, ledger, o, ct) =>
         {
             var target = Path.GetFullPath(r.GetRequiredValue(file));
-            await ledger.BackupAsync(target, o.Progress("backup"), ct);
+            try
+            {
+                await ledger.BackupAsync(target, o.Progress("backup"), r.GetValue(force), ct);
+            }
+            catch (Core.LedgerException ex) when (ex.Code == Core.LedgerErrorCode.IntegrityCheckFailed)
+            {
+                return await o.FailAsync(ex.Message + " Run 'cycletokens verify' for the list, restore the last backup that verifies, or copy it anyway with --force.", LedgerCommand.BusinessFailure);
+            }
+
             o.Record(new JsonObject { ["backup"] = target, ["bytes"] = new FileInfo(target).Length });
             return LedgerCommand.Ok;
         });
