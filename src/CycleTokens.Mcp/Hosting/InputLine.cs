@@ -33,6 +33,11 @@ internal readonly record struct InputLine(InputLineKind Kind, RequestId Id = def
         {
             return HasTopLevelId(line) ? new(InputLineKind.Other) : new(InputLineKind.Unparsable);
         }
+        catch (InvalidOperationException)
+        {
+            // Well-formed JSON with a string that is no valid UTF-16 (a lone surrogate escape): the SDK refuses it.
+            return HasTopLevelId(line) ? new(InputLineKind.Other) : new(InputLineKind.Invalid);
+        }
     }
 
     private static InputLine Classify(ReadOnlySpan<byte> line)
@@ -51,7 +56,8 @@ internal readonly record struct InputLine(InputLineKind Kind, RequestId Id = def
         string? method = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString();
+            // Compared as bytes, without a string per property name.
+            var name = Name(ref reader);
             reader.Read();
             switch (name)
             {
@@ -107,6 +113,15 @@ internal readonly record struct InputLine(InputLineKind Kind, RequestId Id = def
             ? new(InputLineKind.Cancellation, cancelled)
             : new(InputLineKind.Other);
     }
+
+    private static string? Name(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("jsonrpc"u8) ? "jsonrpc"
+        : reader.ValueTextEquals("id"u8) ? "id"
+        : reader.ValueTextEquals("method"u8) ? "method"
+        : reader.ValueTextEquals("params"u8) ? "params"
+        : reader.ValueTextEquals("result"u8) ? "result"
+        : reader.ValueTextEquals("error"u8) ? "error"
+        : null;
 
     /// <summary>The <c>requestId</c> of a params object (read at its start); the reader is left on the object's end.</summary>
     private static RequestId CancelledRequest(ref Utf8JsonReader reader)
@@ -181,9 +196,9 @@ internal readonly record struct InputLine(InputLineKind Kind, RequestId Id = def
                 reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // The line broke before any id.
+            // The line broke before any id, or the id is a string with a lone surrogate: nothing to answer with.
         }
 
         return false;

@@ -65,6 +65,9 @@ public sealed class InputLineTests
     [InlineData("""{"jsonrpc":"2.0","id":null,"method":"ping"}""")]
     [InlineData("""{"jsonrpc":"2.0","id":1.5,"method":"ping"}""")]
     [InlineData("""{"jsonrpc":"2.0","method":7}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":"\ud800","method":"ping"}""")]
+    [InlineData("""{"jsonrpc":"2.0","method":"\udfff"}""")]
+    [InlineData("""{"jsonrpc":"2.0","\ud800":1,"id":5,"method":"ping"}""")]
     public void JsonThatIsNoJsonRpcMessageAndHasNoUsableId_IsInvalid(string line)
     {
         Assert.Equal(InputLineKind.Invalid, InputLine.Of(Encoding.UTF8.GetBytes(line)).Kind);

@@ -136,8 +136,8 @@ public sealed class HostileRawInputTests(ITestOutputHelper output)
 
     /// <summary>
     /// Lines shaped like a request (an object with an id and a method) that the SDK refuses before any handler runs.
-    /// The stdio host counts them as requests to drain at end of input; they never start, so it stops waiting once
-    /// nothing has started for half a second (see <see cref="RequestShapedLinesTheSdkRejects_DoNotDelayTheExit"/>).
+    /// The stdio host must not wait for an answer to them at end of input: the SDK answers those whose id it can read,
+    /// and the host answers the others itself (see <see cref="RequestShapedLinesTheSdkRejects_DoNotDelayTheExit"/>).
     /// </summary>
     internal static readonly string[] RequestShapedButRejected =
     [
