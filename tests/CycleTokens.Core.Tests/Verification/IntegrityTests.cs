@@ -1,5 +1,6 @@
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Tests.Support;
+using CycleTokens.Core.Verification;
 
 namespace CycleTokens.Core.Tests.Verification;
 
@@ -10,6 +11,12 @@ namespace CycleTokens.Core.Tests.Verification;
 public sealed class IntegrityTests
 {
     /// <summary>A closed ledger (no -wal) with a few transactions of alice, one of them a charge with params.</summary>
+    private static async Task<VerificationReport> VerifyReadOnlyAsync(TestLedger t, string path)
+    {
+        using var ledger = TokenLedger.Open(t.Options with { DatabasePath = path, ReadOnly = true }, t.Clock);
+        return await ledger.VerifyAsync();
+    }
+
     private static async Task<string> ClosedLedgerAsync(TestLedger t)
     {
         await t.Ledger.SpendAsync("alice", 10, "model.export.step");
@@ -29,8 +36,7 @@ public sealed class IntegrityTests
         var integrity = Damage.IntegrityCheck(path);
         Assert.NotEqual(["ok"], integrity);
 
-        using var ledger = TokenLedger.Open(t.Options with { DatabasePath = path, ReadOnly = true }, t.Clock);
-        var report = await ledger.VerifyAsync();
+        var report = await VerifyReadOnlyAsync(t, path);
 
         Assert.False(report.Ok);
         Assert.False(report.IntegrityOk);
@@ -48,8 +54,7 @@ public sealed class IntegrityTests
         var integrity = Damage.IntegrityCheck(path);
         Assert.Contains(integrity, p => p.EndsWith(": free space corruption", StringComparison.Ordinal));
 
-        using var ledger = TokenLedger.Open(t.Options with { DatabasePath = path, ReadOnly = true }, t.Clock);
-        var report = await ledger.VerifyAsync();
+        var report = await VerifyReadOnlyAsync(t, path);
 
         Assert.False(report.Ok);
         Assert.False(report.IntegrityOk);
@@ -67,8 +72,7 @@ public sealed class IntegrityTests
         var integrity = Damage.IntegrityCheck(path);
         Assert.Equal("error: SQLite Error 11: 'database disk image is malformed'.", integrity[^1]);
 
-        using var ledger = TokenLedger.Open(t.Options with { DatabasePath = path, ReadOnly = true }, t.Clock);
-        var report = await ledger.VerifyAsync();
+        var report = await VerifyReadOnlyAsync(t, path);
 
         Assert.False(report.Ok);
         Assert.False(report.IntegrityOk);
