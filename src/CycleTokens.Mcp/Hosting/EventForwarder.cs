@@ -8,15 +8,16 @@ using ModelContextProtocol.Server;
 namespace CycleTokens.Mcp.Hosting;
 
 /// <summary>
-/// Sends the engine events of one request that concern the bound account to the client: each as a logging
+/// Sends the engine events of one request that concern the request's own account to its client: each as a logging
 /// notification (logger <c>cycletokens.events</c>) when the client asked for logs, and a
-/// <c>resources/updated</c> for <c>tokens://balance</c> when the balance changed.
+/// <c>resources/updated</c> for <c>tokens://balance</c> to every session of that account subscribed to it when the
+/// balance changed. Sessions of other accounts hear nothing.
 /// </summary>
-internal sealed class EventForwarder(TokenLedger ledger, ServerMode mode, SubscriptionHub hub, BalanceWatcher watcher)
+internal sealed class EventForwarder(TokenLedger ledger, SubscriptionHub hub, BalanceWatcher watcher)
 {
     public const string Logger = "cycletokens.events";
 
-    public async Task ForwardAsync(MessageContext context, IReadOnlyList<LedgerEvent> events, CancellationToken cancellationToken)
+    public async Task ForwardAsync(MessageContext context, ServerMode mode, IReadOnlyList<LedgerEvent> events, CancellationToken cancellationToken)
     {
         var balanceChanged = false;
         // Events are shaped only for a client that asked for logs at this level.
@@ -35,11 +36,11 @@ internal sealed class EventForwarder(TokenLedger ledger, ServerMode mode, Subscr
             }
         }
 
-        if (balanceChanged && hub.HasSubscribers(ResourceCatalog.BalanceUri))
+        if (balanceChanged && hub.HasSubscribers(mode.Account, ResourceCatalog.BalanceUri))
         {
             // Announced now; the watcher must not announce the same change again.
-            watcher.Seen(await ledger.GetJournalPositionAsync(mode.Account, cancellationToken));
-            await hub.NotifyUpdatedAsync(ResourceCatalog.BalanceUri, cancellationToken);
+            watcher.Seen(mode.Account, await ledger.GetJournalPositionAsync(mode.Account, cancellationToken));
+            await hub.NotifyUpdatedAsync(mode.Account, ResourceCatalog.BalanceUri, cancellationToken);
         }
     }
 

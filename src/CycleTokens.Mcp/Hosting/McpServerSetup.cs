@@ -18,16 +18,20 @@ internal static class McpServerSetup
         "Estimate before charging (estimate_operation), pass an idempotency_key on every charge, spend, escrow and purchase so retries are safe, " +
         "and read get_balance or the tokens://balance resource for what is left.";
 
-    public static IMcpServerBuilder AddCycleTokensMcp(this IServiceCollection services, TokenLedger ledger, ServerMode mode, UnansweredRequests? unanswered = null)
+    /// <param name="services">The host's services.</param>
+    /// <param name="ledger">The open ledger.</param>
+    /// <param name="mode">The stdio server's one mode; null over HTTP, where each request's credential decides.</param>
+    /// <param name="unanswered">The stdio input's record of requests not yet answered.</param>
+    public static IMcpServerBuilder AddCycleTokensMcp(this IServiceCollection services, TokenLedger ledger, ServerMode? mode, UnansweredRequests? unanswered = null)
     {
         EventScope.Attach(ledger);
         unanswered ??= new UnansweredRequests();
         services.AddSingleton(unanswered);
         services.AddSingleton(ledger);
-        services.AddSingleton(mode);
+        services.AddSingleton(new Callers(mode));
         services.AddSingleton<SubscriptionHub>();
         services.AddSingleton<EventForwarder>();
-        services.AddSingleton<ToolRegistry>();
+        services.AddSingleton<ToolCatalog>();
         services.AddSingleton<ToolDispatcher>();
         services.AddSingleton<ResourceCatalog>();
         services.AddSingleton<PromptCatalog>();
@@ -52,7 +56,10 @@ internal static class McpServerSetup
                     Prompts = new PromptsCapability { ListChanged = false },
                 };
             })
-            .WithListToolsHandler((context, _) => ValueTask.FromResult(new ListToolsResult { Tools = [.. Get<ToolRegistry>(context.Services).Tools] }))
+            .WithListToolsHandler((context, _) => ValueTask.FromResult(new ListToolsResult
+            {
+                Tools = [.. Get<ToolCatalog>(context.Services).For(Get<Callers>(context.Services).Of(context)).Tools],
+            }))
             .WithCallToolHandler((context, ct) => Get<ToolDispatcher>(context.Services).CallAsync(context, ct))
             .WithListResourcesHandler((_, _) => ValueTask.FromResult(new ListResourcesResult { Resources = [.. ResourceCatalog.Static] }))
             .WithListResourceTemplatesHandler((_, _) => ValueTask.FromResult(new ListResourceTemplatesResult { ResourceTemplates = [ResourceCatalog.EscrowTemplate] }))
@@ -64,15 +71,17 @@ internal static class McpServerSetup
                     throw new McpProtocolException($"Resource not found: '{Json.Wire.Shown(context.Params.Uri, 100)}'", McpErrorCode.ResourceNotFound);
                 }
 
-                Get<SubscriptionHub>(context.Services).Subscribe(context.Server, context.Params!.Uri);
+                var account = Get<Callers>(context.Services).Of(context).Account;
+                Get<SubscriptionHub>(context.Services).Subscribe(context.Server, account, context.Params!.Uri);
                 return ValueTask.FromResult(new EmptyResult());
             })
             .WithUnsubscribeFromResourcesHandler((context, _) =>
             {
-                Get<SubscriptionHub>(context.Services).Unsubscribe(context.Params!.Uri);
+                Get<SubscriptionHub>(context.Services).Unsubscribe(context.Server, context.Params!.Uri);
                 return ValueTask.FromResult(new EmptyResult());
             })
-            .WithSubscriptionsListenHandler((context, ct) => Get<SubscriptionHub>(context.Services).ListenAsync(context, ResourceCatalog.Exists, ct))
+            .WithSubscriptionsListenHandler((context, ct) =>
+                Get<SubscriptionHub>(context.Services).ListenAsync(context, Get<Callers>(context.Services).Of(context).Account, ResourceCatalog.Exists, ct))
             .WithListPromptsHandler((_, _) => ValueTask.FromResult(new ListPromptsResult { Prompts = [.. PromptCatalog.All] }))
             .WithGetPromptHandler((context, ct) => Get<PromptCatalog>(context.Services).GetAsync(context, ct));
     }

@@ -10,7 +10,7 @@ using ModelContextProtocol.Server;
 namespace CycleTokens.Mcp.Prompts;
 
 /// <summary>The contract's prompts: a cost report of this month, and estimating a task's operations before charging.</summary>
-internal sealed class PromptCatalog(TokenLedger ledger, ServerMode mode, EventForwarder forwarder)
+internal sealed class PromptCatalog(TokenLedger ledger, Callers callers, EventForwarder forwarder)
 {
     public static IReadOnlyList<Prompt> All { get; } =
     [
@@ -27,13 +27,14 @@ internal sealed class PromptCatalog(TokenLedger ledger, ServerMode mode, EventFo
     public async ValueTask<GetPromptResult> GetAsync(RequestContext<GetPromptRequestParams> context, CancellationToken cancellationToken)
     {
         // Reading the usage can create the account or turn its month: those events go out like a tool's.
+        var mode = callers.Of(context);
         using var scope = EventScope.Begin();
-        var result = await BuildAsync(context.Params!, cancellationToken);
-        await forwarder.ForwardAsync(context, scope.Events, cancellationToken);
+        var result = await BuildAsync(context.Params!, mode, cancellationToken);
+        await forwarder.ForwardAsync(context, mode, scope.Events, cancellationToken);
         return result;
     }
 
-    private async Task<GetPromptResult> BuildAsync(GetPromptRequestParams p, CancellationToken cancellationToken)
+    private async Task<GetPromptResult> BuildAsync(GetPromptRequestParams p, ServerMode mode, CancellationToken cancellationToken)
     {
         switch (p.Name)
         {

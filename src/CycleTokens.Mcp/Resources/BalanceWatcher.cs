@@ -7,24 +7,25 @@ namespace CycleTokens.Mcp.Resources;
 
 /// <summary>
 /// Tells subscribers of <c>tokens://balance</c> about changes made by other processes sharing the ledger file
-/// (other agent sessions, the operator command line): while anyone is subscribed, it polls the bound account's
-/// journal position and sends an update when it moved. Changes made by this process are announced at once by the
-/// request that made them; the watcher then only records the new position.
+/// (other agent sessions, other hosts, the operator command line): for each account some session is subscribed for,
+/// it polls the account's journal position and sends an update to that account's sessions when it moved. Changes
+/// made by this process are announced at once by the request that made them; the watcher then only records the new
+/// position.
 /// </summary>
-internal sealed partial class BalanceWatcher(TokenLedger ledger, ServerMode mode, SubscriptionHub hub, TimeProvider time, ILogger<BalanceWatcher> logger) : BackgroundService
+internal sealed partial class BalanceWatcher(TokenLedger ledger, SubscriptionHub hub, TimeProvider time, ILogger<BalanceWatcher> logger) : BackgroundService
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _positions = new(StringComparer.Ordinal);
+
     /// <summary>How often the watcher looks while someone is subscribed.</summary>
     public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
-
-    private long _position = -1;
 
     private readonly TaskCompletionSource _watching = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes once the watcher has recorded a position to compare later ones with.</summary>
     public Task Watching => _watching.Task;
 
-    /// <summary>Records a position this process has already announced.</summary>
-    public void Seen(long position) => Interlocked.Exchange(ref _position, position);
+    /// <summary>Records a position of <paramref name="account"/> this process has already announced.</summary>
+    public void Seen(string account, long position) => _positions[account] = position;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,17 +34,27 @@ internal sealed partial class BalanceWatcher(TokenLedger ledger, ServerMode mode
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (!hub.HasSubscribers(ResourceCatalog.BalanceUri))
+                var accounts = hub.Accounts(ResourceCatalog.BalanceUri);
+                foreach (var account in accounts)
                 {
-                    continue;
+                    var position = await ledger.GetJournalPositionAsync(account, stoppingToken);
+                    var known = _positions.TryGetValue(account, out var previous);
+                    _positions[account] = position;
+                    if (known && previous != position)
+                    {
+                        await hub.NotifyUpdatedAsync(account, ResourceCatalog.BalanceUri, stoppingToken);
+                    }
                 }
 
-                var position = await ledger.GetJournalPositionAsync(mode.Account, stoppingToken);
-                var previous = Interlocked.Exchange(ref _position, position);
-                _watching.TrySetResult();
-                if (previous >= 0 && previous != position)
+                // Accounts no session watches any more are forgotten, so a later subscriber starts afresh.
+                foreach (var gone in _positions.Keys.Where(a => !accounts.Contains(a)))
                 {
-                    await hub.NotifyUpdatedAsync(ResourceCatalog.BalanceUri, stoppingToken);
+                    _positions.TryRemove(gone, out _);
+                }
+
+                if (accounts.Count > 0)
+                {
+                    _watching.TrySetResult();
                 }
             }
         }

@@ -10,7 +10,7 @@ using ModelContextProtocol.Server;
 namespace CycleTokens.Mcp.Resources;
 
 /// <summary>The contract's resources, all of the bound account: balance, this month's usage, pricing, the CSV export and one escrow.</summary>
-internal sealed class ResourceCatalog(TokenLedger ledger, ServerMode mode, EventForwarder forwarder)
+internal sealed class ResourceCatalog(TokenLedger ledger, Callers callers, EventForwarder forwarder)
 {
     public const string BalanceUri = "tokens://balance";
     public const string UsageUri = "tokens://usage";
@@ -41,6 +41,7 @@ internal sealed class ResourceCatalog(TokenLedger ledger, ServerMode mode, Event
     public async ValueTask<ReadResourceResult> ReadAsync(RequestContext<ReadResourceRequestParams> context, CancellationToken cancellationToken)
     {
         var uri = context.Params?.Uri ?? string.Empty;
+        var mode = callers.Of(context);
         using var scope = EventScope.Begin();
         (string Mime, string Text) content;
         try
@@ -62,7 +63,7 @@ internal sealed class ResourceCatalog(TokenLedger ledger, ServerMode mode, Event
             throw failure.Code == LedgerErrorCode.NotFound ? NotFound(context, uri) : new McpProtocolException(failure.Message, McpErrorCode.InvalidParams);
         }
 
-        await forwarder.ForwardAsync(context, scope.Events, cancellationToken);
+        await forwarder.ForwardAsync(context, mode, scope.Events, cancellationToken);
         return new ReadResourceResult { Contents = [new TextResourceContents { Uri = uri, MimeType = content.Mime, Text = content.Text }] };
     }
 

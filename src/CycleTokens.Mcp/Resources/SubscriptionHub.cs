@@ -8,23 +8,59 @@ using ModelContextProtocol.Server;
 namespace CycleTokens.Mcp.Resources;
 
 /// <summary>
-/// Resource-update fan-out for both protocol revisions. 2025-11-25: <c>resources/subscribe</c> registers a URI and
-/// updates go out as plain <c>notifications/resources/updated</c>. 2026-07-28: a <c>subscriptions/listen</c> request
-/// stays open; one acknowledgement, then every update tagged with the listen request's id as subscription id.
+/// Resource-update fan-out for both protocol revisions, per account: an update of an account's resource goes to the
+/// sessions of that account only. 2025-11-25: <c>resources/subscribe</c> registers a URI for the session and updates
+/// go out as plain <c>notifications/resources/updated</c>. 2026-07-28: a <c>subscriptions/listen</c> request stays
+/// open; one acknowledgement, then every update tagged with the listen request's id as subscription id.
 /// </summary>
 internal sealed class SubscriptionHub
 {
-    private readonly ConcurrentDictionary<string, McpServer> _legacy = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<RequestId, Listener> _listeners = new();
+    // 2025-11-25 subscriptions by session id ("" for the one stdio session) and URI. The server a request hands its
+    // handler is bound to that request's response stream; a later update of an HTTP session goes through the
+    // session's own server (its GET stream), registered when the session starts.
+    private readonly ConcurrentDictionary<(string Session, string Uri), Subscription> _legacy = new();
+    private readonly ConcurrentDictionary<string, McpServer> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(McpServer Server, RequestId Id), Listener> _listeners = new();
 
-    /// <summary>True when anyone would receive an update of <paramref name="uri"/>.</summary>
-    public bool HasSubscribers(string uri) => _legacy.ContainsKey(uri) || _listeners.Values.Any(l => l.Uris.Contains(uri));
+    /// <summary>True when a session of <paramref name="account"/> would receive an update of <paramref name="uri"/>.</summary>
+    public bool HasSubscribers(string account, string uri) =>
+        _legacy.Any(s => s.Key.Uri == uri && s.Value.Account == account) || _listeners.Values.Any(l => l.Account == account && l.Uris.Contains(uri));
 
-    public void Subscribe(McpServer server, string uri) => _legacy[uri] = server;
+    /// <summary>The accounts some session is subscribed to <paramref name="uri"/> for.</summary>
+    public IReadOnlyCollection<string> Accounts(string uri) =>
+        _legacy.Where(s => s.Key.Uri == uri).Select(s => s.Value.Account)
+            .Concat(_listeners.Values.Where(l => l.Uris.Contains(uri)).Select(l => l.Account))
+            .ToHashSet(StringComparer.Ordinal);
 
-    public void Unsubscribe(string uri) => _legacy.TryRemove(uri, out _);
+    public void Subscribe(McpServer server, string account, string uri) => _legacy[(server.SessionId ?? string.Empty, uri)] = new(account, server);
 
-    public async ValueTask<EmptyResult> ListenAsync(RequestContext<SubscriptionsListenRequestParams> context, Func<string, bool> exists, CancellationToken cancellationToken)
+    public void Unsubscribe(McpServer server, string uri) => _legacy.TryRemove((server.SessionId ?? string.Empty, uri), out _);
+
+    /// <summary>An HTTP session has started: its updates go through <paramref name="server"/>.</summary>
+    public void SessionStarted(McpServer server)
+    {
+        if (server.SessionId is { } id)
+        {
+            _sessions[id] = server;
+        }
+    }
+
+    /// <summary>An HTTP session has ended: its subscriptions go with it.</summary>
+    public void SessionEnded(McpServer server)
+    {
+        if (server.SessionId is not { } id)
+        {
+            return;
+        }
+
+        _sessions.TryRemove(id, out _);
+        foreach (var key in _legacy.Keys.Where(k => k.Session == id))
+        {
+            _legacy.TryRemove(key, out _);
+        }
+    }
+
+    public async ValueTask<EmptyResult> ListenAsync(RequestContext<SubscriptionsListenRequestParams> context, string account, Func<string, bool> exists, CancellationToken cancellationToken)
     {
         var granted = new SubscriptionsListenNotifications
         {
@@ -41,8 +77,9 @@ internal sealed class SubscriptionHub
 
         // Registered before the acknowledgement goes out, so a client that acts as soon as it is acknowledged does not
         // miss the update its next request causes; updates wait for the acknowledgement, which always comes first.
-        var listener = new Listener(context.Server, idNode, [.. granted.ResourceSubscriptions ?? []]);
-        _listeners[id] = listener;
+        var listener = new Listener(context.Server, account, idNode, [.. granted.ResourceSubscriptions ?? []]);
+        var key = (context.Server, id);
+        _listeners[key] = listener;
         try
         {
             await context.Server.SendNotificationAsync(NotificationMethods.SubscriptionsAcknowledgedNotification, ack, McpJsonUtilities.DefaultOptions, cancellationToken);
@@ -52,22 +89,23 @@ internal sealed class SubscriptionHub
         }
         finally
         {
-            _listeners.TryRemove(id, out _);
+            _listeners.TryRemove(key, out _);
             listener.Acknowledged.TrySetResult(false);
         }
 
         return new EmptyResult();
     }
 
-    public async Task NotifyUpdatedAsync(string uri, CancellationToken cancellationToken)
+    public async Task NotifyUpdatedAsync(string account, string uri, CancellationToken cancellationToken)
     {
-        if (_legacy.TryGetValue(uri, out var server))
+        foreach (var (key, subscription) in _legacy.Where(s => s.Key.Uri == uri && s.Value.Account == account))
         {
+            var server = _sessions.TryGetValue(key.Session, out var session) ? session : subscription.Server;
             await server.SendNotificationAsync(
                 NotificationMethods.ResourceUpdatedNotification, new ResourceUpdatedNotificationParams { Uri = uri }, McpJsonUtilities.DefaultOptions, cancellationToken);
         }
 
-        foreach (var listener in _listeners.Values.Where(l => l.Uris.Contains(uri)))
+        foreach (var listener in _listeners.Values.Where(l => l.Account == account && l.Uris.Contains(uri)))
         {
             if (!await listener.Acknowledged.Task.WaitAsync(cancellationToken))
             {
@@ -82,7 +120,9 @@ internal sealed class SubscriptionHub
         }
     }
 
-    private sealed record Listener(McpServer Server, JsonNode? SubscriptionId, HashSet<string> Uris)
+    private sealed record Subscription(string Account, McpServer Server);
+
+    private sealed record Listener(McpServer Server, string Account, JsonNode? SubscriptionId, HashSet<string> Uris)
     {
         /// <summary>True once the acknowledgement is sent; false when the stream ended before it was.</summary>
         public TaskCompletionSource<bool> Acknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

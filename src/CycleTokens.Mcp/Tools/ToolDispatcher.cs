@@ -16,12 +16,13 @@ namespace CycleTokens.Mcp.Tools;
 /// failures and invalid arguments become <c>isError</c> results with the engine's one-sentence message; anything
 /// unexpected is logged with a reference the client's message repeats, and nothing internal reaches the client.
 /// </summary>
-internal sealed partial class ToolDispatcher(TokenLedger ledger, ServerMode mode, ToolRegistry registry, EventForwarder forwarder, ILogger<ToolDispatcher> logger)
+internal sealed partial class ToolDispatcher(TokenLedger ledger, Callers callers, ToolCatalog catalog, EventForwarder forwarder, ILogger<ToolDispatcher> logger)
 {
     public async ValueTask<CallToolResult> CallAsync(RequestContext<CallToolRequestParams> context, CancellationToken cancellationToken)
     {
         var name = context.Params?.Name ?? string.Empty;
-        if (!registry.TryGet(name, out var tool, out var parameters))
+        var mode = callers.Of(context);
+        if (!catalog.For(mode).TryGet(name, out var tool, out var parameters))
         {
             // Operator tools in agent mode are indistinguishable from tools that do not exist.
             throw new McpProtocolException($"Unknown tool: '{Wire.Shown(name)}'", McpErrorCode.InvalidParams);
@@ -68,7 +69,7 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, ServerMode mode
             result = Failure($"An unexpected error occurred (reference {reference}). If the call was keyed, retry it with the same idempotency_key.", replayed: false);
         }
 
-        await forwarder.ForwardAsync(context, scope.Events, cancellationToken);
+        await forwarder.ForwardAsync(context, mode, scope.Events, cancellationToken);
         return result;
     }
 

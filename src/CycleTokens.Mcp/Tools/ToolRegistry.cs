@@ -16,12 +16,16 @@ internal sealed class ToolRegistry
     private readonly Dictionary<string, (ToolDefinition Definition, IReadOnlyList<ParameterSpec> Parameters)> _byName;
 
     public ToolRegistry(ServerMode mode)
+        : this(mode?.Operator ?? throw new ArgumentNullException(nameof(mode)))
     {
-        ArgumentNullException.ThrowIfNull(mode);
-        var definitions = mode.Operator ? [.. AgentTools.All(), .. OperatorTools.All()] : AgentTools.All();
+    }
+
+    public ToolRegistry(bool operatorTools)
+    {
+        var definitions = operatorTools ? [.. AgentTools.All(), .. OperatorTools.All()] : AgentTools.All();
         _byName = definitions.ToDictionary(
             d => d.Name,
-            d => (d, mode.Operator && !d.NamesAccount && !d.OperatorOnly ? [ParameterSpec.Text("account", AccountText), .. d.Parameters] : d.Parameters),
+            d => (d, operatorTools && !d.NamesAccount && !d.OperatorOnly ? [ParameterSpec.Text("account", AccountText), .. d.Parameters] : d.Parameters),
             StringComparer.Ordinal);
         Tools = _byName.Values.Select(v => ToProtocol(v.Definition, v.Parameters)).ToList();
     }
