@@ -14,7 +14,7 @@ internal sealed class ServerSettings
     public static readonly IReadOnlyList<string> Names =
     [
         nameof(Db), nameof(Account), nameof(Operator), nameof(Synchronous), nameof(MonthTimeZone), nameof(PricingFile),
-        nameof(RejectUnknownOperations), nameof(CheckoutBaseUrl), nameof(LogFile), nameof(LogLevel),
+        nameof(RejectUnknownOperations), nameof(CheckoutBaseUrl), nameof(LogFile), nameof(LogLevel), nameof(Http),
     ];
 
     /// <summary>The ledger file; a file under the user's data directory when not given (given empty is an error).</summary>
@@ -49,6 +49,9 @@ internal sealed class ServerSettings
 
     /// <summary>Minimum log level: Verbose, Debug, Information, Warning, Error, Fatal.</summary>
     public string LogLevel { get; set; } = "Information";
+
+    /// <summary>Serve MCP over Streamable HTTP at this URL (e.g. <c>http://127.0.0.1:8787</c>) instead of stdio.</summary>
+    public Uri? Http { get; set; }
 
     public static string DefaultDatabasePath() =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "cycletokens", "ledger.db");

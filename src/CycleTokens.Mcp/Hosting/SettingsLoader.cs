@@ -57,9 +57,15 @@ internal static class SettingsLoader
             case nameof(ServerSettings.CheckoutBaseUrl): settings.CheckoutBaseUrl = value; break;
             case nameof(ServerSettings.LogFile): settings.LogFile = value; break;
             case nameof(ServerSettings.LogLevel): settings.LogLevel = value; break;
+            case nameof(ServerSettings.Http): settings.Http = HttpUrl(value, source); break;
             default: throw new InvalidOperationException("no setting " + name);
         }
     }
+
+    private static Uri HttpUrl(string value, string source) =>
+        Uri.TryCreate(value.Trim(), UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/" && url.Query.Length == 0
+            ? url
+            : throw new SettingsException($"{source} must be an http:// or https:// URL with a host and port and no path, such as http://127.0.0.1:8787 (got '{Json.Wire.Shown(value)}')");
 
     private static bool Bool(string value, string source) =>
         bool.TryParse(value.Trim(), out var flag)
