@@ -23,4 +23,7 @@ public enum LedgerErrorCode
 
     /// <summary>The operation is not in the catalogue and the catalogue rejects unknown names.</summary>
     UnknownOperation,
+
+    /// <summary>The API key has been revoked: revocation is final, so it cannot be changed.</summary>
+    KeyRevoked,
 }
