@@ -112,6 +112,11 @@ internal static class KeyCommands
                 MaxPerDay = r.GetValue(maxPerDay),
                 ConfirmAbove = r.GetValue(confirmAbove),
             };
+            if (!(changes.Name.IsSet || changes.ExpiresInDays.IsSet || changes.MaxPerCall.IsSet || changes.MaxPerDay.IsSet || changes.ConfirmAbove.IsSet))
+            {
+                throw new Core.LedgerException(Core.LedgerErrorCode.InvalidArgument, "keys update needs at least one of --name, --expires-in-days, --max-per-call, --max-per-day, --confirm-above", "changes");
+            }
+
             var result = await ledger.UpdateKeyAsync(r.GetRequiredValue(keyId), changes, ct);
             o.Record(KeyJson.Change(result));
             if (!result.Changed && !o.Json)
