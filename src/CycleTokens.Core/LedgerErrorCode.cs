@@ -26,4 +26,7 @@ public enum LedgerErrorCode
 
     /// <summary>The file fails SQLite's integrity check, so a backup was refused (it would copy the damage).</summary>
     IntegrityCheckFailed,
+
+    /// <summary>The API key has been revoked: revocation is final, so it cannot be changed.</summary>
+    KeyRevoked,
 }

@@ -17,7 +17,11 @@ public sealed partial class TokenLedger
     // names the right one.
     private static readonly string?[] HistorySqlByFilters = new string?[64];
 
-    private const string AllTxSql = "SELECT " + TxColumns + " FROM transactions WHERE account = $account AND seq > $start ORDER BY seq";
+    // Administrative rows (API key changes, type admin: see KeyJournal) move no tokens and are no part of an account's
+    // token history; every read of it leaves them out, so history, exports and usage show and count what they did before.
+    private const string NotAdmin = " AND type <> '" + Keys.KeyJournal.AdminType + "'";
+
+    private const string AllTxSql = "SELECT " + TxColumns + " FROM transactions WHERE account = $account AND seq > $start" + NotAdmin + " ORDER BY seq";
 
     private const string UsageSql = """
         SELECT t.operation, COUNT(*), SUM(t.amount)
@@ -29,7 +33,8 @@ public sealed partial class TokenLedger
          ORDER BY SUM(t.amount) DESC, t.operation
         """;
 
-    private const string PositionSql = "SELECT COALESCE(MAX(seq), 0) FROM transactions WHERE account = $account";
+    // The newest row that can have moved the balance: walks (account, seq) backwards past any administrative rows.
+    private const string PositionSql = "SELECT seq FROM transactions WHERE account = $account" + NotAdmin + " ORDER BY seq DESC LIMIT 1";
 
     private const string CachedCountSql = "SELECT COUNT(*) FROM discount_cache WHERE account = $account AND last_ms > $since";
 
@@ -186,12 +191,13 @@ public sealed partial class TokenLedger
 
     /// <summary>
     /// The position of the user's latest transaction in the journal (0 when none): it changes whenever anything,
-    /// in any process sharing the file, changes the user's balance. Cheap (one index lookup); touches nothing.
+    /// in any process sharing the file, changes the user's balance (administrative rows such as key changes do not
+    /// count). Cheap (one index lookup); touches nothing.
     /// </summary>
     public Task<long> GetJournalPositionAsync(string account, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
-        return ReadAsync(null, () => (long)_db.Command(PositionSql).With("$account", account).ExecuteScalar()!, cancellationToken);
+        return ReadAsync(null, () => (long?)_db.Command(PositionSql).With("$account", account).ExecuteScalar() ?? 0, cancellationToken);
     }
 
     /// <summary>Usage counted from the journal whatever the period (tests compare it with <c>usage_months</c>).</summary>
@@ -230,6 +236,7 @@ public sealed partial class TokenLedger
         sql.Append((filters & 2) != 0 ? " AND kind = $kind" : string.Empty)
             .Append((filters & 4) != 0 ? " AND operation = $operation" : string.Empty)
             .Append(" AND seq > $start AND seq < $cursor")
+            .Append(NotAdmin)
             .Append((filters & 1) != 0 ? " AND type = $type" : string.Empty)
             .Append((filters & 8) != 0 ? " AND created_ms >= $after" : string.Empty)
             .Append((filters & 16) != 0 ? " AND created_ms < $before" : string.Empty)

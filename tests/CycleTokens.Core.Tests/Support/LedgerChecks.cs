@@ -9,7 +9,8 @@ internal readonly record struct TableCounts(
     long Purchases,
     long DiscountCache,
     long Idempotency,
-    long Refunds);
+    long Refunds,
+    long ApiKeys);
 
 /// <summary>Reads of the ledger file behind the engine's back: balances, counts and the double-entry invariants.</summary>
 internal static class LedgerChecks
@@ -22,7 +23,8 @@ internal static class LedgerChecks
         RawDb.Scalar(path, "SELECT COUNT(*) FROM purchases"),
         RawDb.Scalar(path, "SELECT COUNT(*) FROM discount_cache"),
         RawDb.Scalar(path, "SELECT COUNT(*) FROM idempotency"),
-        RawDb.Scalar(path, "SELECT COUNT(*) FROM refunds"));
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM refunds"),
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM api_keys"));
 
     /// <summary>The stored balance of any account (0 when it does not exist).</summary>
     public static long Balance(string path, string account) =>

@@ -211,6 +211,8 @@ public sealed class CliMessageTests
     [InlineData(new[] { "purchases", "list" }, "(no purchases)")]
     [InlineData(new[] { "accounts", "--kind", "creator" }, "(no accounts)")]
     [InlineData(new[] { "usage", "alice" }, "(no charges or spends in this period)")]
+    [InlineData(new[] { "keys", "list", "alice" }, "(no keys)")]
+    [InlineData(new[] { "keys", "list" }, "(no keys)")]
     public async Task EmptyTables_SaySo(string[] args, string expected)
     {
         using var cli = new CliRunner();
