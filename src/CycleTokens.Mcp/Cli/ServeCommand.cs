@@ -19,6 +19,8 @@ internal static class ServeCommand
 
     public static readonly Option<string?> LogFile = new("--log-file") { Description = "Also log to this rolling file (env CYCLETOKENS_LOG_FILE)." };
 
+    public static readonly Option<string?> Http = new("--http") { Description = "Serve MCP over Streamable HTTP at this URL, e.g. http://127.0.0.1:8787, instead of stdio; each request's API key decides its account and role (env CYCLETOKENS_HTTP)." };
+
     public static Command Create()
     {
         var command = new Command("serve", "Run the stdio MCP server (the default command).");
@@ -39,6 +41,7 @@ internal static class ServeCommand
         command.Options.Add(Account);
         command.Options.Add(Operator);
         command.Options.Add(LogFile);
+        command.Options.Add(Http);
     }
 
     /// <summary>The settings from appsettings.json (in <paramref name="basePath"/>), the environment and the flags.</summary>
@@ -50,6 +53,7 @@ internal static class ServeCommand
             ["Account"] = result.GetValue(Account),
             ["Operator"] = result.GetValue(Operator) is { } op ? (op ? "true" : "false") : null,
             ["LogFile"] = result.GetValue(LogFile),
+            ["Http"] = result.GetValue(Http),
         },
         basePath,
         environment);
@@ -65,6 +69,11 @@ internal static class ServeCommand
             settings = Settings(result);
             options = settings.ToLedgerOptions();
             Core.Accounts.AccountNames.ValidateUser(settings.Account);
+            if (settings.Http is not null && (settings.Sources.ContainsKey("Account") || settings.Sources.ContainsKey("Operator")))
+            {
+                throw new SettingsException($"{settings.Named("Account")} and {settings.Named("Operator")} do not apply with {settings.Named("Http")}: each request's API key decides its account and role");
+            }
+
             Log.Logger = Logging.Create(settings);
         }
         catch (Exception ex) when (ex is SettingsException or LedgerException)
@@ -76,6 +85,12 @@ internal static class ServeCommand
         try
         {
             using var ledger = TokenLedger.Open(options, TimeProvider.System, logger: new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("CycleTokens.Core"));
+
+            if (settings.Http is { } url)
+            {
+                await Mcp.Http.HttpServer.RunAsync(ledger, url, cancellationToken);
+                return 0;
+            }
 
             // An empty builder: no appsettings/args binding and no console logger on stdout — stdout is the protocol.
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

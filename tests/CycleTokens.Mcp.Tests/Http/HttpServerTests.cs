@@ -1,0 +1,194 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using CycleTokens.Core.Keys;
+using CycleTokens.Mcp.Http;
+using CycleTokens.Mcp.Tests.Support;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+
+namespace CycleTokens.Mcp.Tests.Http;
+
+/// <summary>
+/// The HTTP server on a real Kestrel, driven by the SDK's Streamable HTTP client: credentials alone decide account and
+/// role, and every refusal is an HTTP status that writes nothing.
+/// </summary>
+public sealed class HttpServerTests
+{
+    private const string Initialize =
+        """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""";
+
+    [Theory]
+    [InlineData("2025-11-25")]
+    [InlineData(null)]
+    public async Task AgentKey_ChargesItsOwnAccount_AndSeesOnlyAgentTools(string? protocolVersion)
+    {
+        await using var server = await HttpTestServer.StartAsync();
+        var secret = await server.KeyAsync("alice");
+        await using var client = await server.ConnectAsync(secret, protocolVersion);
+
+        var tools = await client.ListToolsAsync();
+        var charge = await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
+
+        Assert.Equal(protocolVersion ?? "2026-07-28", client.NegotiatedProtocolVersion);
+        Assert.True(charge.IsError is not true, McpTestServer.Text(charge));
+        Assert.Equal(990, charge.StructuredContent!.Value.GetProperty("balance_after").GetInt64());
+        Assert.DoesNotContain(tools, t => t.Name == "grant_tokens");
+        Assert.Contains(tools, t => t.Name == "charge_for_operation");
+        Assert.Equal(990, (await server.Ledger.GetBalanceAsync("alice")).Total);
+    }
+
+    [Fact]
+    public async Task AgentKey_CannotCallAnOperatorTool_NorNameAnotherAccount()
+    {
+        await using var server = await HttpTestServer.StartAsync();
+        await using var client = await server.ConnectAsync(await server.KeyAsync("alice"));
+        await client.CallToolAsync("get_balance");
+        using var fingerprint = new LedgerFingerprint(server.DatabasePath);
+        var before = fingerprint.Take();
+
+        var grant = await Assert.ThrowsAsync<McpProtocolException>(() =>
+            client.CallToolAsync("grant_tokens", new Dictionary<string, object?> { ["account"] = "alice", ["amount"] = 1000 }).AsTask());
+        var other = await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step", ["account"] = "bob" });
+
+        Assert.Contains("Unknown tool", grant.Message, StringComparison.Ordinal);
+        Assert.True(other.IsError);
+        Assert.Equal(before, fingerprint.Take());
+    }
+
+    [Fact]
+    public async Task OperatorKey_GetsTheOperatorTools_NamingAccounts()
+    {
+        await using var server = await HttpTestServer.StartAsync();
+        await using var client = await server.ConnectAsync(await server.KeyAsync("ops", KeyRole.Operator));
+
+        var tools = await client.ListToolsAsync();
+        var grant = await client.CallToolAsync("grant_tokens", new Dictionary<string, object?> { ["account"] = "bob", ["amount"] = 500 });
+
+        Assert.Contains(tools, t => t.Name == "grant_tokens");
+        Assert.True(grant.IsError is not true, McpTestServer.Text(grant));
+        Assert.Equal(1500, (await server.Ledger.GetBalanceAsync("bob")).Total);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("garbage")]
+    [InlineData("ctk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("revoked")]
+    public async Task MissingUnknownOrRevokedCredential_Is401WithTheMetadataPointer_AndWritesNothing(string? credential)
+    {
+        await using var server = await HttpTestServer.StartAsync();
+        var secret = credential;
+        if (credential == "revoked")
+        {
+            var created = await server.Ledger.CreateKeyAsync("alice");
+            await server.Ledger.RevokeKeyAsync(created.Key.Id);
+            secret = created.Secret;
+        }
+
+        using var fingerprint = new LedgerFingerprint(server.DatabasePath);
+        var before = fingerprint.Take();
+
+        using var response = await server.PostAsync(Initialize, secret);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Contains(ResourceMetadata.Path, challenge.Parameter, StringComparison.Ordinal);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("ctk_", body, StringComparison.Ordinal);
+        if (credential is not null)
+        {
+            Assert.Contains(ApiKeyAuthenticationHandler.Refusal, body, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, fingerprint.Take());
+    }
+
+    [Fact]
+    public async Task Revocation_TakesEffectOnTheNextRequestOfAnOpenSession()
+    {
+        await using var server = await HttpTestServer.StartAsync();
+        var created = await server.Ledger.CreateKeyAsync("alice");
+        await using var client = await server.ConnectAsync(created.Secret);
+        await client.CallToolAsync("get_balance");
+
+        await server.Ledger.RevokeKeyAsync(created.Key.Id);
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" }).AsTask());
+        Assert.Contains("401", refused.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1000, (await server.Ledger.GetBalanceAsync("alice")).Total);
+    }
+
+    [Fact]
+    public async Task ASessionIdPresentedWithAnotherKey_IsRefusedAsUnknown_AndChangesNothing()
+    {
+        await using var server = await HttpTestServer.StartAsync();
+        var alice = await server.KeyAsync("alice");
+        var mallory = await server.KeyAsync("alice");
+        using var opened = await server.PostAsync(Initialize, alice);
+        var sessionId = Assert.Single(opened.Headers.GetValues("Mcp-Session-Id"));
+        using var fingerprint = new LedgerFingerprint(server.DatabasePath);
+        var before = fingerprint.Take();
+
+        using var hijack = await server.PostAsync(
+            """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"charge_for_operation","arguments":{"operation":"model.export.step"}}}""", mallory, sessionId);
+
+        Assert.Equal(HttpStatusCode.NotFound, hijack.StatusCode);
+        Assert.Equal(before, fingerprint.Take());
+    }
+
+    [Fact]
+    public async Task HealthReadinessAndResourceMetadata_NeedNoCredential()
+    {
+        await using var server = await HttpTestServer.StartAsync();
+
+        using var health = await server.Http.GetAsync("/healthz");
+        using var ready = await server.Http.GetAsync("/readyz");
+        var metadata = JsonNode.Parse(await server.Http.GetStringAsync(ResourceMetadata.Path))!;
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal(server.McpUri.ToString(), metadata["resource"]!.GetValue<string>());
+        Assert.Equal("cycletokens:operator", metadata["scopes_supported"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AnOversizedBody_Is413_AndWritesNothing()
+    {
+        await using var server = await HttpTestServer.StartAsync(HttpLimits.Default with { MaxRequestBodyBytes = 4096 });
+        var secret = await server.KeyAsync("alice");
+        using var fingerprint = new LedgerFingerprint(server.DatabasePath);
+        var before = fingerprint.Take();
+
+        using var response = await server.PostAsync(
+            Initialize.Replace("\"raw\"", "\"" + new string('x', 8192) + "\"", StringComparison.Ordinal), secret);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(before, fingerprint.Take());
+    }
+
+    [Fact]
+    public async Task OverTheRateLimit_Is429WithRetryAfter_PerCredential()
+    {
+        await using var server = await HttpTestServer.StartAsync(HttpLimits.Default with { RequestsPerSecond = 1, Burst = 3 });
+        var alice = await server.KeyAsync("alice");
+        var bob = await server.KeyAsync("bob");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await server.PostAsync(Initialize, alice);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.NotNull(response.Headers.RetryAfter);
+            }
+        }
+
+        using var other = await server.PostAsync(Initialize, bob);
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.Equal(HttpStatusCode.OK, statuses[0]);
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+}
