@@ -191,4 +191,33 @@ public sealed class HttpServerTests
         Assert.Equal(HttpStatusCode.OK, statuses[0]);
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
     }
+
+    [Fact]
+    public async Task BalanceUpdates_ReachOnlyTheSessionsOfTheAccountConcerned()
+    {
+        await using var server = await HttpTestServer.StartAsync();
+        await using var alice = await server.ConnectAsync(await server.KeyAsync("alice"));
+        await using var bob = await server.ConnectAsync(await server.KeyAsync("bob"));
+        var aliceUpdates = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bobUpdates = 0;
+        await using var a = alice.RegisterNotificationHandler(ModelContextProtocol.Protocol.NotificationMethods.ResourceUpdatedNotification, (_, _) =>
+        {
+            aliceUpdates.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        await using var b = bob.RegisterNotificationHandler(ModelContextProtocol.Protocol.NotificationMethods.ResourceUpdatedNotification, (_, _) =>
+        {
+            Interlocked.Increment(ref bobUpdates);
+            return ValueTask.CompletedTask;
+        });
+        await alice.SubscribeToResourceAsync("tokens://balance");
+        await bob.SubscribeToResourceAsync("tokens://balance");
+
+        await alice.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
+        await aliceUpdates.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // bob's own request after alice's update: any update for bob would have been sent before alice's call returned.
+        await bob.CallToolAsync("get_balance");
+
+        Assert.Equal(0, Volatile.Read(ref bobUpdates));
+    }
 }

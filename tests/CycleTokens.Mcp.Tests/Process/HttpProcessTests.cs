@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using CycleTokens.Mcp.Tests.Support;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace CycleTokens.Mcp.Tests.Process;
+
+/// <summary>The real executable as an HTTP service: a key made with the CLI, a charge over HTTP, and a clean stop on SIGTERM.</summary>
+public sealed class HttpProcessTests
+{
+    [Fact]
+    public async Task ServeHttp_WithAKeyFromTheCli_ChargesOverHttp_AndStopsCleanlyOnSigterm()
+    {
+        using var folder = new TempFolder();
+        var db = folder.File("ledger.db");
+        await using (var create = ServerProcess.Start(ServerProcess.Server("keys", "create", "alice", "--db", db, "--json")))
+        {
+            create.CloseInput();
+            Assert.Equal(0, await create.WaitForExitAsync());
+            var secret = JsonNode.Parse(string.Join("\n", create.StdoutLines))!["secret"]!.GetValue<string>();
+
+            var url = $"http://127.0.0.1:{FreePort()}";
+            await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--http", url, "--db", db));
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            await WaitHealthyAsync(http);
+
+            await using (var client = await McpClient.CreateAsync(
+                new HttpClientTransport(new HttpClientTransportOptions
+                {
+                    Endpoint = new Uri(url + "/mcp"),
+                    TransportMode = HttpTransportMode.StreamableHttp,
+                    AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + secret },
+                }),
+                new McpClientOptions { ClientInfo = new Implementation { Name = "http-process-test", Version = "1.0" } }))
+            {
+                var charge = await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
+                Assert.Equal(990, charge.StructuredContent!.Value.GetProperty("balance_after").GetInt64());
+            }
+
+            server.Terminate();
+            Assert.Equal(0, await server.WaitForExitAsync());
+            Assert.Empty(server.StdoutLines);
+            Assert.DoesNotContain(server.StderrLines, l => l.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task ServeHttp_WithAccountOrOperator_IsAUsageError()
+    {
+        using var folder = new TempFolder();
+        await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--http", "http://127.0.0.1:1", "--operator", "--db", folder.File("ledger.db")));
+
+        Assert.Equal(2, await server.WaitForExitAsync());
+        Assert.Contains(server.StderrLines, l => l.Contains("each request's API key decides", StringComparison.Ordinal));
+        Assert.False(File.Exists(folder.File("ledger.db")));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitHealthyAsync(HttpClient http)
+    {
+        using var timeout = new CancellationTokenSource(ServerProcess.Timeout);
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync("/healthz", timeout.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+}
