@@ -220,4 +220,78 @@ public sealed class HttpServerTests
 
         Assert.Equal(0, Volatile.Read(ref bobUpdates));
     }
+
+    [Fact]
+    public async Task AnAgentKey_CannotReachAnotherAccountsEscrow_ByToolOrResource()
+    {
+        await using var server = await HttpTestServer.StartAsync();
+        var escrow = (await server.Ledger.CreateEscrowAsync("bob", new CycleTokens.Core.Escrows.EscrowRequest(100, "job-1", "fab-1"))).Escrow;
+        await using var alice = await server.ConnectAsync(await server.KeyAsync("alice"));
+        using var fingerprint = new LedgerFingerprint(server.DatabasePath);
+        var before = fingerprint.Take();
+
+        var byTool = await alice.CallToolAsync("get_escrow", new Dictionary<string, object?> { ["escrow_id"] = escrow.Id });
+        var byResource = await Assert.ThrowsAsync<McpProtocolException>(() => alice.ReadResourceAsync("tokens://escrows/" + escrow.Id).AsTask());
+        var release = await alice.CallToolAsync("release_escrow", new Dictionary<string, object?> { ["escrow_id"] = escrow.Id });
+
+        Assert.True(byTool.IsError);
+        Assert.True(release.IsError);
+        // Told exactly what an escrow id that exists nowhere gets: nothing says it is bob's.
+        Assert.DoesNotContain("bob", McpTestServer.Text(byTool), StringComparison.Ordinal);
+        Assert.DoesNotContain("bob", byResource.Message, StringComparison.Ordinal);
+        Assert.Equal(before, fingerprint.Take());
+    }
+
+    [Fact]
+    public async Task TwoHundredSessionsOverTwentyAccounts_ChargingKeyed_LeaveExactBalancesAndAVerifyingLedger()
+    {
+        const int accounts = 20, sessionsPerAccount = 10, chargesPerSession = 3;
+        await using var server = await HttpTestServer.StartAsync();
+        var secrets = new List<(string Account, string Secret)>();
+        for (var a = 0; a < accounts; a++)
+        {
+            for (var s = 0; s < sessionsPerAccount; s++)
+            {
+                secrets.Add(($"user{a:D2}", await server.KeyAsync($"user{a:D2}")));
+            }
+        }
+
+        var clients = await Task.WhenAll(secrets.Select(k => server.ConnectAsync(k.Secret)));
+        var charged = new long[clients.Length];
+        try
+        {
+            await Task.WhenAll(clients.Select(async (client, i) =>
+            {
+                for (var c = 0; c < chargesPerSession; c++)
+                {
+                    var args = new Dictionary<string, object?> { ["operation"] = "model.export.step", ["idempotency_key"] = $"s{i}-c{c}" };
+                    var first = await client.CallToolAsync("charge_for_operation", args);
+                    // Every charge retried once with its key: applied once, the retry replays it.
+                    var retry = await client.CallToolAsync("charge_for_operation", args);
+                    Assert.True(first.IsError is not true, McpTestServer.Text(first));
+                    Assert.Equal(first.StructuredContent!.Value.GetProperty("transaction_id").GetString(), retry.StructuredContent!.Value.GetProperty("transaction_id").GetString());
+                    // Repeats of an operation may get the cache discount: what each charge took is what it says.
+                    charged[i] += first.StructuredContent!.Value.GetProperty("charged").GetInt64();
+                }
+            }));
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
+        }
+
+        for (var a = 0; a < accounts; a++)
+        {
+            var account = $"user{a:D2}";
+            var spent = Enumerable.Range(0, clients.Length).Where(i => secrets[i].Account == account).Sum(i => charged[i]);
+            Assert.Equal(1000 - spent, (await server.Ledger.GetBalanceAsync(account)).Total);
+            var usage = Assert.Single((await server.Ledger.GetUsageAsync(account)).ByOperation);
+            Assert.Equal(sessionsPerAccount * chargesPerSession, usage.Count);
+            Assert.Equal(spent, usage.TotalTokens);
+        }
+
+        var report = await server.Ledger.VerifyAsync();
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        Assert.Equal(0, report.PostingsSum);
+    }
 }
