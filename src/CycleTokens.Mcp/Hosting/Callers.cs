@@ -18,6 +18,9 @@ internal sealed class Callers(ServerMode? fixedMode)
     /// <summary>The claim holding the role of a credential: <c>agent</c> or <c>operator</c>.</summary>
     public const string RoleClaim = "cycletokens:role";
 
+    /// <summary>The role claim's value for agents.</summary>
+    public const string AgentRole = "agent";
+
     /// <summary>The role claim's value for operators.</summary>
     public const string OperatorRole = "operator";
 

@@ -51,7 +51,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
             [
                 new Claim(ClaimTypes.NameIdentifier, key.Id),
                 new Claim(Callers.AccountClaim, key.Account),
-                new Claim(Callers.RoleClaim, key.Role == KeyRole.Operator ? Callers.OperatorRole : "agent"),
+                new Claim(Callers.RoleClaim, key.Role == KeyRole.Operator ? Callers.OperatorRole : Callers.AgentRole),
             ],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

@@ -93,8 +93,8 @@ internal static class HttpServer
     {
         await using var app = Build(ledger, url, HttpLimits.Default, Log.Logger);
         Log.Information("Serving MCP over HTTP at {Url}{Path} with ledger {Database}", url.GetLeftPart(UriPartial.Authority), McpPath, ledger.DatabasePath);
-        await app.RunAsync();
-        _ = cancellationToken;
+        await app.StartAsync(cancellationToken);
+        await app.WaitForShutdownAsync(cancellationToken);
     }
 
     // Authenticated requests share a bucket per key; the others (refused anyway) one per client address.
