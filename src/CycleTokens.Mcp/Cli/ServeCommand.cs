@@ -21,6 +21,15 @@ internal static class ServeCommand
 
     public static readonly Option<string?> Http = new("--http") { Description = "Serve MCP over Streamable HTTP at this URL, e.g. http://127.0.0.1:8787, instead of stdio; each request's API key decides its account and role (env CYCLETOKENS_HTTP)." };
 
+    public static readonly Option<string?> MaxRequestBytes = new("--max-request-bytes") { Description = "HTTP: the largest request body in bytes, 413 above it (default 1048576; env CYCLETOKENS_MAX_REQUEST_BYTES)." };
+    public static readonly Option<string?> RateLimit = new("--rate-limit") { Description = "HTTP: requests per second per credential, 429 above it (default 50; env CYCLETOKENS_RATE_LIMIT)." };
+    public static readonly Option<string?> RateBurst = new("--rate-burst") { Description = "HTTP: requests a credential may make at once before the rate applies (default 100; env CYCLETOKENS_RATE_BURST)." };
+    public static readonly Option<string?> MaxSessionsPerCredential = new("--max-sessions-per-credential") { Description = "HTTP: sessions one credential may hold open (default 16; env CYCLETOKENS_MAX_SESSIONS_PER_CREDENTIAL)." };
+    public static readonly Option<string?> SessionIdleMinutes = new("--session-idle-minutes") { Description = "HTTP: a session with no request for this long is closed (default 30; env CYCLETOKENS_SESSION_IDLE_MINUTES)." };
+    public static readonly Option<string?> ShutdownSeconds = new("--shutdown-seconds") { Description = "HTTP: how long a stop waits for requests in flight (default 10; env CYCLETOKENS_SHUTDOWN_SECONDS)." };
+
+    private static readonly Option<string?>[] HttpLimitOptions = [MaxRequestBytes, RateLimit, RateBurst, MaxSessionsPerCredential, SessionIdleMinutes, ShutdownSeconds];
+
     public static Command Create()
     {
         var command = new Command("serve", "Run the stdio MCP server (the default command).");
@@ -42,6 +51,10 @@ internal static class ServeCommand
         command.Options.Add(Operator);
         command.Options.Add(LogFile);
         command.Options.Add(Http);
+        foreach (var option in HttpLimitOptions)
+        {
+            command.Options.Add(option);
+        }
     }
 
     /// <summary>The settings from appsettings.json (in <paramref name="basePath"/>), the environment and the flags.</summary>
@@ -54,6 +67,12 @@ internal static class ServeCommand
             ["Operator"] = result.GetValue(Operator) is { } op ? (op ? "true" : "false") : null,
             ["LogFile"] = result.GetValue(LogFile),
             ["Http"] = result.GetValue(Http),
+            ["MaxRequestBytes"] = result.GetValue(MaxRequestBytes),
+            ["RateLimit"] = result.GetValue(RateLimit),
+            ["RateBurst"] = result.GetValue(RateBurst),
+            ["MaxSessionsPerCredential"] = result.GetValue(MaxSessionsPerCredential),
+            ["SessionIdleMinutes"] = result.GetValue(SessionIdleMinutes),
+            ["ShutdownSeconds"] = result.GetValue(ShutdownSeconds),
         },
         basePath,
         environment);
@@ -74,6 +93,11 @@ internal static class ServeCommand
                 throw new SettingsException($"{settings.Named("Account")} and {settings.Named("Operator")} do not apply with {settings.Named("Http")}: each request's API key decides its account and role");
             }
 
+            if (settings.Http is null && ServerSettings.HttpOnly.FirstOrDefault(settings.Sources.ContainsKey) is { } httpOnly)
+            {
+                throw new SettingsException($"{settings.Named(httpOnly)} applies only to the HTTP server: give --http URL (or CYCLETOKENS_HTTP) as well, or leave it out");
+            }
+
             Log.Logger = Logging.Create(settings);
         }
         catch (Exception ex) when (ex is SettingsException or LedgerException)
@@ -88,7 +112,7 @@ internal static class ServeCommand
 
             if (settings.Http is { } url)
             {
-                await Mcp.Http.HttpServer.RunAsync(ledger, url, cancellationToken);
+                await Mcp.Http.HttpServer.RunAsync(ledger, url, settings.ToHttpLimits(), cancellationToken);
                 return 0;
             }
 

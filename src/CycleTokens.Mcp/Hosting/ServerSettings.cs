@@ -1,4 +1,5 @@
 using CycleTokens.Core;
+using CycleTokens.Mcp.Http;
 
 namespace CycleTokens.Mcp.Hosting;
 
@@ -15,6 +16,15 @@ internal sealed class ServerSettings
     [
         nameof(Db), nameof(Account), nameof(Operator), nameof(Synchronous), nameof(MonthTimeZone), nameof(PricingFile),
         nameof(RejectUnknownOperations), nameof(CheckoutBaseUrl), nameof(LogFile), nameof(LogLevel), nameof(Http),
+        nameof(MaxRequestBytes), nameof(RateLimit), nameof(RateBurst), nameof(MaxSessionsPerCredential), nameof(SessionIdleMinutes),
+        nameof(ShutdownSeconds),
+    ];
+
+    /// <summary>The settings that only the HTTP server has (service.md §1 limits).</summary>
+    public static readonly IReadOnlyList<string> HttpOnly =
+    [
+        nameof(MaxRequestBytes), nameof(RateLimit), nameof(RateBurst), nameof(MaxSessionsPerCredential), nameof(SessionIdleMinutes),
+        nameof(ShutdownSeconds),
     ];
 
     /// <summary>The ledger file; a file under the user's data directory when not given (given empty is an error).</summary>
@@ -52,6 +62,28 @@ internal sealed class ServerSettings
 
     /// <summary>Serve MCP over Streamable HTTP at this URL (e.g. <c>http://127.0.0.1:8787</c>) instead of stdio.</summary>
     public Uri? Http { get; set; }
+
+    /// <summary>HTTP: the largest request body in bytes (413 above it).</summary>
+    public long MaxRequestBytes { get; set; } = HttpLimits.Default.MaxRequestBodyBytes;
+
+    /// <summary>HTTP: each credential's sustained requests per second (429 above it).</summary>
+    public int RateLimit { get; set; } = HttpLimits.Default.RequestsPerSecond;
+
+    /// <summary>HTTP: how many requests a credential may make at once before the rate applies.</summary>
+    public int RateBurst { get; set; } = HttpLimits.Default.Burst;
+
+    /// <summary>HTTP: how many sessions one credential may hold open at once.</summary>
+    public int MaxSessionsPerCredential { get; set; } = HttpLimits.Default.SessionsPerCredential;
+
+    /// <summary>HTTP: minutes a session may go without a request before it is closed.</summary>
+    public int SessionIdleMinutes { get; set; } = (int)HttpLimits.Default.IdleSessionTimeout.TotalMinutes;
+
+    /// <summary>HTTP: seconds a stop (SIGTERM) waits for requests in flight.</summary>
+    public int ShutdownSeconds { get; set; } = (int)HttpLimits.Default.ShutdownTimeout.TotalSeconds;
+
+    /// <summary>The HTTP server's limits from these settings.</summary>
+    public HttpLimits ToHttpLimits() => new(
+        MaxRequestBytes, RateLimit, RateBurst, TimeSpan.FromMinutes(SessionIdleMinutes), TimeSpan.FromSeconds(ShutdownSeconds), MaxSessionsPerCredential);
 
     public static string DefaultDatabasePath() =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "cycletokens", "ledger.db");

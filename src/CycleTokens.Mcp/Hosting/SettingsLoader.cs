@@ -58,6 +58,12 @@ internal static class SettingsLoader
             case nameof(ServerSettings.LogFile): settings.LogFile = value; break;
             case nameof(ServerSettings.LogLevel): settings.LogLevel = value; break;
             case nameof(ServerSettings.Http): settings.Http = HttpUrl(value, source); break;
+            case nameof(ServerSettings.MaxRequestBytes): settings.MaxRequestBytes = Whole(value, source, 1024, 64L * 1024 * 1024, "bytes"); break;
+            case nameof(ServerSettings.RateLimit): settings.RateLimit = (int)Whole(value, source, 1, 1_000_000, "requests per second"); break;
+            case nameof(ServerSettings.RateBurst): settings.RateBurst = (int)Whole(value, source, 1, 1_000_000, "requests"); break;
+            case nameof(ServerSettings.MaxSessionsPerCredential): settings.MaxSessionsPerCredential = (int)Whole(value, source, 1, 100_000, "sessions"); break;
+            case nameof(ServerSettings.SessionIdleMinutes): settings.SessionIdleMinutes = (int)Whole(value, source, 1, 7 * 24 * 60, "minutes"); break;
+            case nameof(ServerSettings.ShutdownSeconds): settings.ShutdownSeconds = (int)Whole(value, source, 0, 3600, "seconds"); break;
             default: throw new InvalidOperationException("no setting " + name);
         }
     }
@@ -66,6 +72,12 @@ internal static class SettingsLoader
         Uri.TryCreate(value.Trim(), UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/" && url.Query.Length == 0
             ? url
             : throw new SettingsException($"{source} must be an http:// or https:// URL with a host and port and no path, such as http://127.0.0.1:8787 (got '{Json.Wire.Shown(value)}')");
+
+    private static long Whole(string value, string source, long min, long max, string unit) =>
+        long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
+            ? number
+            : throw new SettingsException(
+                $"{source} must be a whole number of {unit} from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)} (got '{Json.Wire.Shown(value)}')");
 
     private static bool Bool(string value, string source) =>
         bool.TryParse(value.Trim(), out var flag)

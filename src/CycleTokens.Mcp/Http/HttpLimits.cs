@@ -6,13 +6,15 @@ namespace CycleTokens.Mcp.Http;
 /// <param name="Burst">How many requests a credential may make at once before the rate applies.</param>
 /// <param name="IdleSessionTimeout">How long a session may go without a request before it is closed.</param>
 /// <param name="ShutdownTimeout">How long a stop (SIGTERM) waits for requests in flight.</param>
+/// <param name="SessionsPerCredential">How many sessions one credential may hold open at once (429 for one more).</param>
 internal sealed record HttpLimits(
     long MaxRequestBodyBytes,
     int RequestsPerSecond,
     int Burst,
     TimeSpan IdleSessionTimeout,
-    TimeSpan ShutdownTimeout)
+    TimeSpan ShutdownTimeout,
+    int SessionsPerCredential)
 {
-    /// <summary>The defaults of service.md: 1 MiB, 50/s with a burst of 100, 30 minutes idle, 10 s to stop.</summary>
-    public static HttpLimits Default { get; } = new(1024 * 1024, 50, 100, TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(10));
+    /// <summary>The defaults of service.md: 1 MiB, 50/s with a burst of 100, 30 minutes idle, 10 s to stop, 16 sessions.</summary>
+    public static HttpLimits Default { get; } = new(1024 * 1024, 50, 100, TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(10), 16);
 }

@@ -26,9 +26,17 @@ internal static class HttpServer
     public const string McpPath = "/mcp";
 
     private const string SessionHeader = "Mcp-Session-Id";
+    private const string ProtocolVersionHeader = "MCP-Protocol-Version";
+    private const string FirstPerRequestRevision = "2026-07-28";
 
     /// <summary>Builds the server on <paramref name="url"/> (port 0 picks a free one), not yet started.</summary>
-    public static WebApplication Build(TokenLedger ledger, Uri url, HttpLimits limits, Serilog.ILogger log, string? contentRoot = null)
+    /// <param name="ledger">The ledger every request reads and writes.</param>
+    /// <param name="url">Where to listen: scheme, host and port.</param>
+    /// <param name="limits">Body size, rates, sessions, idle and stop times.</param>
+    /// <param name="log">Where the server logs (never stdout).</param>
+    /// <param name="contentRoot">The content root (appsettings.json, Kestrel configuration); the program's folder when null.</param>
+    /// <param name="time">The clock idle sessions are measured by; the system's when null.</param>
+    public static WebApplication Build(TokenLedger ledger, Uri url, HttpLimits limits, Serilog.ILogger log, string? contentRoot = null, TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = contentRoot ?? AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -63,6 +71,7 @@ internal static class HttpServer
             };
         });
 
+        builder.Services.AddSingleton(limits);
         builder.Services.AddSingleton<SessionOwners>();
         builder.Services.AddCycleTokensMcp(ledger, mode: null).WithHttpTransport(transport =>
         {
@@ -72,6 +81,7 @@ internal static class HttpServer
             transport.RunSessionHandler = (context, server, cancellationToken) =>
                 context.RequestServices.GetRequiredService<SessionOwners>().RunAsync(context, server, cancellationToken);
             transport.IdleTimeout = limits.IdleSessionTimeout;
+            transport.TimeProvider = time ?? TimeProvider.System;
 #pragma warning restore MCPEXP002, MCP9006
         });
 
@@ -80,6 +90,7 @@ internal static class HttpServer
         app.Use(RefuseOthersSessions);
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.Use(LimitSessions);
 
         app.MapGet("/healthz", new RequestDelegate(context => context.Response.WriteAsync("ok", context.RequestAborted)));
         app.MapGet("/readyz", new RequestDelegate(ReadyAsync));
@@ -89,10 +100,20 @@ internal static class HttpServer
     }
 
     /// <summary>Runs the server until the host stops (SIGTERM, Ctrl+C).</summary>
-    public static async Task RunAsync(TokenLedger ledger, Uri url, CancellationToken cancellationToken)
+    public static async Task RunAsync(TokenLedger ledger, Uri url, HttpLimits limits, CancellationToken cancellationToken)
     {
-        await using var app = Build(ledger, url, HttpLimits.Default, Log.Logger);
-        Log.Information("Serving MCP over HTTP at {Url}{Path} with ledger {Database}", url.GetLeftPart(UriPartial.Authority), McpPath, ledger.DatabasePath);
+        await using var app = Build(ledger, url, limits, Log.Logger);
+        Log.Information(
+            "Serving MCP over HTTP at {Url}{Path} with ledger {Database}; limits: body {MaxRequestBytes} B, {RateLimit}/s per credential (burst {RateBurst}), {Sessions} sessions per credential, idle {Idle}, stop {Shutdown}",
+            url.GetLeftPart(UriPartial.Authority),
+            McpPath,
+            ledger.DatabasePath,
+            limits.MaxRequestBodyBytes,
+            limits.RequestsPerSecond,
+            limits.Burst,
+            limits.SessionsPerCredential,
+            limits.IdleSessionTimeout,
+            limits.ShutdownTimeout);
         await app.StartAsync(cancellationToken);
         await app.WaitForShutdownAsync(cancellationToken);
     }
@@ -116,6 +137,34 @@ internal static class HttpServer
 
         return next(context);
     }
+
+    // A POST with no session id from a client of the initialize handshake may open a session: it must find a place
+    // among the credential's sessions first. 2026-07-28 requests (per-request metadata) never open one.
+    private static async Task LimitSessions(HttpContext context, RequestDelegate next)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method) || context.Request.Path != McpPath
+            || context.Request.Headers.ContainsKey(SessionHeader) || ServedPerRequest(context.Request))
+        {
+            await next(context);
+            return;
+        }
+
+        var owners = context.RequestServices.GetRequiredService<SessionOwners>();
+        if (!await owners.TryOpenAsync(context, next))
+        {
+            var limit = context.RequestServices.GetRequiredService<HttpLimits>().SessionsPerCredential;
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(
+                $$"""{"error":"too many sessions: at most {{limit}} open sessions per credential; close one (DELETE {{McpPath}} with its Mcp-Session-Id) or let an idle one expire"}""",
+                context.RequestAborted);
+        }
+    }
+
+    // Revisions are dates, so they order as text; 2026-07-28 is the first served per request.
+    private static bool ServedPerRequest(HttpRequest request) =>
+        request.Headers.TryGetValue(ProtocolVersionHeader, out var version)
+        && string.CompareOrdinal(version.ToString(), FirstPerRequestRevision) >= 0;
 
     private static async Task ReadyAsync(HttpContext context)
     {

@@ -15,26 +15,43 @@ namespace CycleTokens.Mcp.Resources;
 /// </summary>
 internal sealed class SubscriptionHub
 {
-    // 2025-11-25 subscriptions by session id ("" for the one stdio session) and URI. The server a request hands its
-    // handler is bound to that request's response stream; a later update of an HTTP session goes through the
-    // session's own server (its GET stream), registered when the session starts.
-    private readonly ConcurrentDictionary<(string Session, string Uri), Subscription> _legacy = new();
+    // Indexed by account, so that an update costs the account's own subscriptions, not every session's. 2025-11-25
+    // subscriptions by session id ("" for the one stdio session) and URI. The server a request hands its handler is
+    // bound to that request's response stream; a later update of an HTTP session goes through the session's own
+    // server (its GET stream), registered when the session starts. A session belongs to one account (its credential's).
+    private readonly ConcurrentDictionary<string, AccountSubscribers> _accounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _bySession = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, McpServer> _sessions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(McpServer Server, RequestId Id), Listener> _listeners = new();
 
     /// <summary>True when a session of <paramref name="account"/> would receive an update of <paramref name="uri"/>.</summary>
     public bool HasSubscribers(string account, string uri) =>
-        _legacy.Any(s => s.Key.Uri == uri && s.Value.Account == account) || _listeners.Values.Any(l => l.Account == account && l.Uris.Contains(uri));
+        _accounts.TryGetValue(account, out var subscribers) && subscribers.Has(uri);
 
     /// <summary>The accounts some session is subscribed to <paramref name="uri"/> for.</summary>
     public IReadOnlyCollection<string> Accounts(string uri) =>
-        _legacy.Where(s => s.Key.Uri == uri).Select(s => s.Value.Account)
-            .Concat(_listeners.Values.Where(l => l.Uris.Contains(uri)).Select(l => l.Account))
-            .ToHashSet(StringComparer.Ordinal);
+        _accounts.Where(a => a.Value.Has(uri)).Select(a => a.Key).ToList();
 
-    public void Subscribe(McpServer server, string account, string uri) => _legacy[(server.SessionId ?? string.Empty, uri)] = new(account, server);
+    public void Subscribe(McpServer server, string account, string uri)
+    {
+        var session = server.SessionId ?? string.Empty;
+        var uris = _bySession.GetOrAdd(session, _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+        if (uris.TryGetValue(uri, out var before) && before != account)
+        {
+            For(before).Legacy.TryRemove((session, uri), out _);
+        }
 
-    public void Unsubscribe(McpServer server, string uri) => _legacy.TryRemove((server.SessionId ?? string.Empty, uri), out _);
+        uris[uri] = account;
+        For(account).Legacy[(session, uri)] = server;
+    }
+
+    public void Unsubscribe(McpServer server, string uri)
+    {
+        var session = server.SessionId ?? string.Empty;
+        if (_bySession.TryGetValue(session, out var uris) && uris.TryRemove(uri, out var account))
+        {
+            For(account).Legacy.TryRemove((session, uri), out _);
+        }
+    }
 
     /// <summary>An HTTP session has started: its updates go through <paramref name="server"/>.</summary>
     public void SessionStarted(McpServer server)
@@ -54,9 +71,12 @@ internal sealed class SubscriptionHub
         }
 
         _sessions.TryRemove(id, out _);
-        foreach (var key in _legacy.Keys.Where(k => k.Session == id))
+        if (_bySession.TryRemove(id, out var uris))
         {
-            _legacy.TryRemove(key, out _);
+            foreach (var (uri, account) in uris)
+            {
+                For(account).Legacy.TryRemove((id, uri), out _);
+            }
         }
     }
 
@@ -77,9 +97,10 @@ internal sealed class SubscriptionHub
 
         // Registered before the acknowledgement goes out, so a client that acts as soon as it is acknowledged does not
         // miss the update its next request causes; updates wait for the acknowledgement, which always comes first.
-        var listener = new Listener(context.Server, account, idNode, [.. granted.ResourceSubscriptions ?? []]);
+        var listener = new Listener(context.Server, idNode, [.. granted.ResourceSubscriptions ?? []]);
         var key = (context.Server, id);
-        _listeners[key] = listener;
+        var listeners = For(account).Listeners;
+        listeners[key] = listener;
         try
         {
             await context.Server.SendNotificationAsync(NotificationMethods.SubscriptionsAcknowledgedNotification, ack, McpJsonUtilities.DefaultOptions, cancellationToken);
@@ -89,7 +110,7 @@ internal sealed class SubscriptionHub
         }
         finally
         {
-            _listeners.TryRemove(key, out _);
+            listeners.TryRemove(key, out _);
             listener.Acknowledged.TrySetResult(false);
         }
 
@@ -98,14 +119,19 @@ internal sealed class SubscriptionHub
 
     public async Task NotifyUpdatedAsync(string account, string uri, CancellationToken cancellationToken)
     {
-        foreach (var (key, subscription) in _legacy.Where(s => s.Key.Uri == uri && s.Value.Account == account))
+        if (!_accounts.TryGetValue(account, out var subscribers))
         {
-            var server = _sessions.TryGetValue(key.Session, out var session) ? session : subscription.Server;
+            return;
+        }
+
+        foreach (var (key, subscribed) in subscribers.Legacy.Where(s => s.Key.Uri == uri))
+        {
+            var server = _sessions.TryGetValue(key.Session, out var session) ? session : subscribed;
             await server.SendNotificationAsync(
                 NotificationMethods.ResourceUpdatedNotification, new ResourceUpdatedNotificationParams { Uri = uri }, McpJsonUtilities.DefaultOptions, cancellationToken);
         }
 
-        foreach (var listener in _listeners.Values.Where(l => l.Account == account && l.Uris.Contains(uri)))
+        foreach (var listener in subscribers.Listeners.Values.Where(l => l.Uris.Contains(uri)))
         {
             if (!await listener.Acknowledged.Task.WaitAsync(cancellationToken))
             {
@@ -120,9 +146,20 @@ internal sealed class SubscriptionHub
         }
     }
 
-    private sealed record Subscription(string Account, McpServer Server);
+    // Entries of accounts no session subscribes to any more stay (a few bytes each): removing them would race with a
+    // subscription being added.
+    private AccountSubscribers For(string account) => _accounts.GetOrAdd(account, _ => new AccountSubscribers());
 
-    private sealed record Listener(McpServer Server, string Account, JsonNode? SubscriptionId, HashSet<string> Uris)
+    private sealed class AccountSubscribers
+    {
+        public ConcurrentDictionary<(string Session, string Uri), McpServer> Legacy { get; } = new();
+
+        public ConcurrentDictionary<(McpServer Server, RequestId Id), Listener> Listeners { get; } = new();
+
+        public bool Has(string uri) => Legacy.Keys.Any(k => k.Uri == uri) || Listeners.Values.Any(l => l.Uris.Contains(uri));
+    }
+
+    private sealed record Listener(McpServer Server, JsonNode? SubscriptionId, HashSet<string> Uris)
     {
         /// <summary>True once the acknowledgement is sent; false when the stream ended before it was.</summary>
         public TaskCompletionSource<bool> Acknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -47,6 +47,35 @@ public sealed class HttpProcessTests
     }
 
     [Fact]
+    public async Task ServeHttp_LimitFlags_TakeEffect()
+    {
+        using var folder = new TempFolder();
+        var db = folder.File("ledger.db");
+        await using var create = ServerProcess.Start(ServerProcess.Server("keys", "create", "alice", "--db", db, "--json"));
+        create.CloseInput();
+        Assert.Equal(0, await create.WaitForExitAsync());
+        var secret = JsonNode.Parse(string.Join("\n", create.StdoutLines))!["secret"]!.GetValue<string>();
+
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var info = ServerProcess.Server("serve", "--http", url, "--db", db, "--max-sessions-per-credential", "1", "--max-request-bytes", "2048");
+        await using var server = ServerProcess.Start(info);
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await WaitHealthyAsync(http);
+
+        // The refused large one gives its session place back.
+        using var large = await PostInitializeAsync(http, secret, new string('x', 4096));
+        using var first = await PostInitializeAsync(http, secret, "small");
+        using var second = await PostInitializeAsync(http, secret, "small");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Contains(server.StderrLines, l => l.Contains("1 sessions per credential", StringComparison.Ordinal) && l.Contains("body 2048 B", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ServeHttp_WithAccountOrOperator_IsAUsageError()
     {
         using var folder = new TempFolder();
@@ -55,6 +84,20 @@ public sealed class HttpProcessTests
         Assert.Equal(2, await server.WaitForExitAsync());
         Assert.Contains(server.StderrLines, l => l.Contains("each request's API key decides", StringComparison.Ordinal));
         Assert.False(File.Exists(folder.File("ledger.db")));
+    }
+
+    private static async Task<HttpResponseMessage> PostInitializeAsync(HttpClient http, string secret, string clientName)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent(
+                """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":""" + "\"" + clientName + "\"" + ""","version":"1"}}}""",
+                System.Text.Encoding.UTF8,
+                "application/json"),
+        };
+        request.Headers.Add("Accept", "application/json, text/event-stream");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+        return await http.SendAsync(request);
     }
 
     private static int FreePort()

@@ -15,6 +15,8 @@ public sealed class ServeSettingsTests
     [InlineData("CYCLETOKENS_OPERATOR", "maybe", "CYCLETOKENS_OPERATOR must be true or false (got 'maybe')")]
     [InlineData("CYCLETOKENS_ACCOUNT", "bad account!", "account must be 1-64 characters")]
     [InlineData("CYCLETOKENS_DB", "", "CYCLETOKENS_DB must not be empty")]
+    [InlineData("CYCLETOKENS_RATE_LIMIT", "100", "CYCLETOKENS_RATE_LIMIT applies only to the HTTP server: give --http URL")]
+    [InlineData("CYCLETOKENS_MAX_SESSIONS_PER_CREDENTIAL", "lots", "CYCLETOKENS_MAX_SESSIONS_PER_CREDENTIAL must be a whole number of sessions from 1 to 100000 (got 'lots')")]
     public async Task BadEnvironmentSetting_ExitsTwo_NamingIt(string variable, string value, string expected)
     {
         using var folder = new TempFolder();
@@ -31,6 +33,9 @@ public sealed class ServeSettingsTests
     [Theory]
     [InlineData("--db must not be empty", "--db", "")]
     [InlineData("account must be 1-64 characters", "--account", "bad account!")]
+    [InlineData("--rate-limit must be a whole number of requests per second from 1 to 1000000 (got '0')", "--http", "http://127.0.0.1:1", "--rate-limit", "0")]
+    [InlineData("--max-request-bytes must be a whole number of bytes from 1024 to 67108864 (got '1e6')", "--http", "http://127.0.0.1:1", "--max-request-bytes", "1e6")]
+    [InlineData("--session-idle-minutes applies only to the HTTP server", "--session-idle-minutes", "5")]
     public async Task BadFlag_ExitsTwo_NamingIt(string expected, params string[] args)
     {
         using var folder = new TempFolder();

@@ -15,8 +15,9 @@ internal sealed class HttpTestServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TempFolder _folder;
 
-    private HttpTestServer(WebApplication app, TokenLedger ledger, TempFolder folder, Uri baseUri)
+    private HttpTestServer(WebApplication app, TokenLedger ledger, TempFolder folder, Uri baseUri, FakeTimeProvider time)
     {
+        Time = time;
         _app = app;
         Ledger = ledger;
         _folder = folder;
@@ -25,6 +26,12 @@ internal sealed class HttpTestServer : IAsyncDisposable
     }
 
     public TokenLedger Ledger { get; }
+
+    /// <summary>The clock of the ledger and of the idle-session sweep.</summary>
+    public FakeTimeProvider Time { get; }
+
+    /// <summary>The server's services (to reach its session bookkeeping).</summary>
+    public IServiceProvider Services => _app.Services;
 
     public Uri BaseUri { get; }
 
@@ -38,10 +45,11 @@ internal sealed class HttpTestServer : IAsyncDisposable
     public static async Task<HttpTestServer> StartAsync(HttpLimits? limits = null)
     {
         var folder = new TempFolder();
-        var ledger = TokenLedger.Open(new LedgerOptions { DatabasePath = folder.File("ledger.db") }, new FakeTimeProvider(McpTestServer.Start), new SequentialIdGenerator());
-        var app = HttpServer.Build(ledger, new Uri("http://127.0.0.1:0"), limits ?? HttpLimits.Default, new Serilog.LoggerConfiguration().CreateLogger(), folder.Path);
+        var time = new FakeTimeProvider(McpTestServer.Start);
+        var ledger = TokenLedger.Open(new LedgerOptions { DatabasePath = folder.File("ledger.db") }, time, new SequentialIdGenerator());
+        var app = HttpServer.Build(ledger, new Uri("http://127.0.0.1:0"), limits ?? HttpLimits.Default, new Serilog.LoggerConfiguration().CreateLogger(), folder.Path, time);
         await app.StartAsync();
-        return new HttpTestServer(app, ledger, folder, new Uri(app.Urls.First()));
+        return new HttpTestServer(app, ledger, folder, new Uri(app.Urls.First()), time);
     }
 
     /// <summary>Creates a key and returns its secret.</summary>
