@@ -74,7 +74,8 @@ public sealed class HttpServerTests
     [InlineData("garbage")]
     [InlineData("ctk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [InlineData("revoked")]
-    public async Task MissingUnknownOrRevokedCredential_Is401WithTheMetadataPointer_AndWritesNothing(string? credential)
+    [InlineData("expired")]
+    public async Task MissingUnknownExpiredOrRevokedCredential_Is401WithTheMetadataPointer_AndWritesNothing(string? credential)
     {
         await using var server = await HttpTestServer.StartAsync();
         var secret = credential;
@@ -82,6 +83,12 @@ public sealed class HttpServerTests
         {
             var created = await server.Ledger.CreateKeyAsync("alice");
             await server.Ledger.RevokeKeyAsync(created.Key.Id);
+            secret = created.Secret;
+        }
+        else if (credential == "expired")
+        {
+            var created = await server.Ledger.CreateKeyAsync("alice", expiresInDays: 1);
+            server.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
             secret = created.Secret;
         }
 

@@ -47,6 +47,47 @@ public sealed class HttpProcessTests
     }
 
     [Fact]
+    public async Task ARevocationByAnotherProcess_RefusesTheNextRequestOfAnOpenSession()
+    {
+        using var folder = new TempFolder();
+        var db = folder.File("ledger.db");
+        await using var create = ServerProcess.Start(ServerProcess.Server("keys", "create", "alice", "--db", db, "--json"));
+        create.CloseInput();
+        Assert.Equal(0, await create.WaitForExitAsync());
+        var created = JsonNode.Parse(string.Join("\n", create.StdoutLines))!;
+        var secret = created["secret"]!.GetValue<string>();
+
+        var url = $"http://127.0.0.1:{FreePort()}";
+        await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--http", url, "--db", db));
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await WaitHealthyAsync(http);
+        await using var client = await McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = new Uri(url + "/mcp"),
+                TransportMode = HttpTransportMode.StreamableHttp,
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + secret },
+            }),
+            new McpClientOptions { ClientInfo = new Implementation { Name = "http-process-test", Version = "1.0" }, ProtocolVersion = McpTestServer.Legacy });
+        await client.CallToolAsync("get_balance");
+
+        await using (var revoke = ServerProcess.Start(ServerProcess.Server("keys", "revoke", created["key_id"]!.GetValue<string>(), "--db", db)))
+        {
+            revoke.CloseInput();
+            Assert.Equal(0, await revoke.WaitForExitAsync());
+        }
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" }).AsTask());
+        Assert.Contains("401", refused.ToString(), StringComparison.Ordinal);
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        await using var balance = ServerProcess.Start(ServerProcess.Server("balance", "alice", "--db", db, "--json"));
+        balance.CloseInput();
+        Assert.Equal(0, await balance.WaitForExitAsync());
+        Assert.Equal(1000, JsonNode.Parse(string.Join("\n", balance.StdoutLines))!["balance"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task ServeHttp_LimitFlags_TakeEffect()
     {
         using var folder = new TempFolder();
