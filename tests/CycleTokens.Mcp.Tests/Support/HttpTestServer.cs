@@ -56,15 +56,20 @@ internal sealed class HttpTestServer : IAsyncDisposable
     public async Task<string> KeyAsync(string account, KeyRole role = KeyRole.Agent) => (await Ledger.CreateKeyAsync(account, role)).Secret;
 
     /// <summary>An MCP client over the SDK's Streamable HTTP transport, presenting <paramref name="secret"/>.</summary>
-    public Task<McpClient> ConnectAsync(string secret, string? protocolVersion = McpTestServer.Legacy, McpClientHandlers? handlers = null) =>
-        McpClient.CreateAsync(
-            new HttpClientTransport(new HttpClientTransportOptions
-            {
-                Endpoint = McpUri,
-                TransportMode = HttpTransportMode.StreamableHttp,
-                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + secret },
-            }),
+    /// <param name="wrapTransport">Optionally wraps the client's transport (e.g. with a <see cref="RecordingTransport"/>).</param>
+    public Task<McpClient> ConnectAsync(
+        string secret, string? protocolVersion = McpTestServer.Legacy, McpClientHandlers? handlers = null, Func<IClientTransport, IClientTransport>? wrapTransport = null)
+    {
+        IClientTransport transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = McpUri,
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + secret },
+        });
+        return McpClient.CreateAsync(
+            wrapTransport?.Invoke(transport) ?? transport,
             new McpClientOptions { ClientInfo = new Implementation { Name = "cycletokens-http-tests", Version = "1.0" }, ProtocolVersion = protocolVersion, Handlers = handlers ?? new() });
+    }
 
     /// <summary>A raw JSON-RPC POST to /mcp.</summary>
     public async Task<HttpResponseMessage> PostAsync(string body, string? secret, string? sessionId = null, string protocolVersion = McpTestServer.Legacy)
