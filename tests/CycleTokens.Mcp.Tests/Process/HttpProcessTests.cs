@@ -15,35 +15,22 @@ public sealed class HttpProcessTests
     {
         using var folder = new TempFolder();
         var db = folder.File("ledger.db");
-        await using (var create = ServerProcess.Start(ServerProcess.Server("keys", "create", "alice", "--db", db, "--json")))
+        var secret = await CreateKeyAsync(db, "alice");
+        var url = $"http://127.0.0.1:{FreePort()}";
+        await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--http", url, "--db", db));
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await WaitHealthyAsync(http);
+
+        await using (var client = await ConnectAsync(url, secret, protocolVersion: null))
         {
-            create.CloseInput();
-            Assert.Equal(0, await create.WaitForExitAsync());
-            var secret = JsonNode.Parse(string.Join("\n", create.StdoutLines))!["secret"]!.GetValue<string>();
-
-            var url = $"http://127.0.0.1:{FreePort()}";
-            await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--http", url, "--db", db));
-            using var http = new HttpClient { BaseAddress = new Uri(url) };
-            await WaitHealthyAsync(http);
-
-            await using (var client = await McpClient.CreateAsync(
-                new HttpClientTransport(new HttpClientTransportOptions
-                {
-                    Endpoint = new Uri(url + "/mcp"),
-                    TransportMode = HttpTransportMode.StreamableHttp,
-                    AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + secret },
-                }),
-                new McpClientOptions { ClientInfo = new Implementation { Name = "http-process-test", Version = "1.0" } }))
-            {
-                var charge = await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
-                Assert.Equal(990, charge.StructuredContent!.Value.GetProperty("balance_after").GetInt64());
-            }
-
-            server.Terminate();
-            Assert.Equal(0, await server.WaitForExitAsync());
-            Assert.Empty(server.StdoutLines);
-            Assert.DoesNotContain(server.StderrLines, l => l.Contains(secret, StringComparison.Ordinal));
+            var charge = await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
+            Assert.Equal(990, charge.StructuredContent!.Value.GetProperty("balance_after").GetInt64());
         }
+
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Empty(server.StdoutLines);
+        Assert.DoesNotContain(server.StderrLines, l => l.Contains(secret, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -51,40 +38,100 @@ public sealed class HttpProcessTests
     {
         using var folder = new TempFolder();
         var db = folder.File("ledger.db");
-        await using var create = ServerProcess.Start(ServerProcess.Server("keys", "create", "alice", "--db", db, "--json"));
-        create.CloseInput();
-        Assert.Equal(0, await create.WaitForExitAsync());
-        var created = JsonNode.Parse(string.Join("\n", create.StdoutLines))!;
-        var secret = created["secret"]!.GetValue<string>();
-
+        var created = JsonNode.Parse(await RunCliAsync("keys", "create", "alice", "--db", db, "--json"))!;
         var url = $"http://127.0.0.1:{FreePort()}";
         await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--http", url, "--db", db));
         using var http = new HttpClient { BaseAddress = new Uri(url) };
         await WaitHealthyAsync(http);
-        await using var client = await McpClient.CreateAsync(
-            new HttpClientTransport(new HttpClientTransportOptions
-            {
-                Endpoint = new Uri(url + "/mcp"),
-                TransportMode = HttpTransportMode.StreamableHttp,
-                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + secret },
-            }),
-            new McpClientOptions { ClientInfo = new Implementation { Name = "http-process-test", Version = "1.0" }, ProtocolVersion = McpTestServer.Legacy });
+        await using var client = await ConnectAsync(url, created["secret"]!.GetValue<string>());
         await client.CallToolAsync("get_balance");
 
-        await using (var revoke = ServerProcess.Start(ServerProcess.Server("keys", "revoke", created["key_id"]!.GetValue<string>(), "--db", db)))
-        {
-            revoke.CloseInput();
-            Assert.Equal(0, await revoke.WaitForExitAsync());
-        }
+        await RunCliAsync("keys", "revoke", created["key_id"]!.GetValue<string>(), "--db", db);
 
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" }).AsTask());
         Assert.Contains("401", refused.ToString(), StringComparison.Ordinal);
         server.Terminate();
         Assert.Equal(0, await server.WaitForExitAsync());
-        await using var balance = ServerProcess.Start(ServerProcess.Server("balance", "alice", "--db", db, "--json"));
-        balance.CloseInput();
-        Assert.Equal(0, await balance.WaitForExitAsync());
-        Assert.Equal(1000, JsonNode.Parse(string.Join("\n", balance.StdoutLines))!["balance"]!.GetValue<long>());
+        Assert.Equal(1000, JsonNode.Parse(await RunCliAsync("balance", "alice", "--db", db, "--json"))!["balance"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Sigterm_FinishesARequestInFlight_BeforeTheProcessExits()
+    {
+        using var folder = new TempFolder();
+        var db = folder.File("ledger.db");
+        var secret = await CreateKeyAsync(db, "alice");
+        var url = $"http://127.0.0.1:{FreePort()}";
+        await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--http", url, "--db", db));
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await WaitHealthyAsync(http);
+        await using var client = await ConnectAsync(url, secret);
+        await client.CallToolAsync("get_balance");
+
+        Task<CallToolResult> charge;
+        await using (var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=false"))
+        {
+            // Another writer holds the ledger's write lock, so the charge below waits inside the server.
+            await holder.OpenAsync();
+            using (var begin = holder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            charge = client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step", ["idempotency_key"] = "in-flight" }).AsTask();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.False(charge.IsCompleted, "the charge should be waiting for the write lock");
+            server.Terminate();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            using var rollback = holder.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        var result = await charge.WaitAsync(ServerProcess.Timeout);
+        Assert.True(result.IsError is not true, McpTestServer.Text(result));
+        Assert.Equal(990, result.StructuredContent!.Value.GetProperty("balance_after").GetInt64());
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Equal(990, JsonNode.Parse(await RunCliAsync("balance", "alice", "--db", db, "--json"))!["balance"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Secrets_NeverReachTheLog_EvenAtVerbose()
+    {
+        using var folder = new TempFolder();
+        var db = folder.File("ledger.db");
+        var secret = await CreateKeyAsync(db, "alice");
+        var revoked = JsonNode.Parse(await RunCliAsync("keys", "create", "alice", "--db", db, "--json"))!;
+        await RunCliAsync("keys", "revoke", revoked["key_id"]!.GetValue<string>(), "--db", db);
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var info = ServerProcess.Server("serve", "--http", url, "--db", db);
+        info.Environment["CYCLETOKENS_LOG_LEVEL"] = "Verbose";
+        await using var server = ServerProcess.Start(info);
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await WaitHealthyAsync(http);
+
+        await using (var client = await ConnectAsync(url, secret))
+        {
+            await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
+        }
+
+        const string Unknown = "ctk_unknownunknownunknownunknownunknownunkno";
+        foreach (var wrong in new[] { revoked["secret"]!.GetValue<string>(), Unknown, "not-a-key-at-all" })
+        {
+            using var refused = await PostInitializeAsync(http, wrong, "refused");
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Contains(server.StderrLines, l => l.Contains("Refused a credential", StringComparison.Ordinal));
+        // The level took: the SDK's debug chatter (request by request) is in the log too.
+        Assert.Contains(server.StderrLines, l => l.Contains(" DBG]", StringComparison.Ordinal) || l.Contains(" VRB]", StringComparison.Ordinal));
+        foreach (var leaked in new[] { secret, revoked["secret"]!.GetValue<string>(), Unknown, "not-a-key-at-all" })
+        {
+            Assert.DoesNotContain(server.StderrLines, l => l.Contains(leaked, StringComparison.Ordinal));
+        }
     }
 
     [Fact]
@@ -92,11 +139,7 @@ public sealed class HttpProcessTests
     {
         using var folder = new TempFolder();
         var db = folder.File("ledger.db");
-        await using var create = ServerProcess.Start(ServerProcess.Server("keys", "create", "alice", "--db", db, "--json"));
-        create.CloseInput();
-        Assert.Equal(0, await create.WaitForExitAsync());
-        var secret = JsonNode.Parse(string.Join("\n", create.StdoutLines))!["secret"]!.GetValue<string>();
-
+        var secret = await CreateKeyAsync(db, "alice");
         var url = $"http://127.0.0.1:{FreePort()}";
         var info = ServerProcess.Server("serve", "--http", url, "--db", db, "--max-sessions-per-credential", "1", "--max-request-bytes", "2048");
         await using var server = ServerProcess.Start(info);
@@ -126,6 +169,27 @@ public sealed class HttpProcessTests
         Assert.Contains(server.StderrLines, l => l.Contains("each request's API key decides", StringComparison.Ordinal));
         Assert.False(File.Exists(folder.File("ledger.db")));
     }
+
+    private static async Task<string> RunCliAsync(params string[] args)
+    {
+        await using var cli = ServerProcess.Start(ServerProcess.Server(args));
+        cli.CloseInput();
+        Assert.Equal(0, await cli.WaitForExitAsync());
+        return string.Join("\n", cli.StdoutLines);
+    }
+
+    private static async Task<string> CreateKeyAsync(string db, string account) =>
+        JsonNode.Parse(await RunCliAsync("keys", "create", account, "--db", db, "--json"))!["secret"]!.GetValue<string>();
+
+    private static Task<McpClient> ConnectAsync(string url, string secret, string? protocolVersion = McpTestServer.Legacy) =>
+        McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = new Uri(url + "/mcp"),
+                TransportMode = HttpTransportMode.StreamableHttp,
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + secret },
+            }),
+            new McpClientOptions { ClientInfo = new Implementation { Name = "http-process-test", Version = "1.0" }, ProtocolVersion = protocolVersion });
 
     private static async Task<HttpResponseMessage> PostInitializeAsync(HttpClient http, string secret, string clientName)
     {
