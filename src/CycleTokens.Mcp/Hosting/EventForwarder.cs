@@ -8,10 +8,10 @@ using ModelContextProtocol.Server;
 namespace CycleTokens.Mcp.Hosting;
 
 /// <summary>
-/// Sends the engine events of one request that concern the request's own account to its client: each as a logging
-/// notification (logger <c>cycletokens.events</c>) when the client asked for logs, and a
-/// <c>resources/updated</c> for <c>tokens://balance</c> to every session of that account subscribed to it when the
-/// balance changed. Sessions of other accounts hear nothing.
+/// Sends the engine events of one request that concern the request's own account to its client as logging
+/// notifications (logger <c>cycletokens.events</c>) when the client asked for logs. When a request changed balances, a
+/// <c>resources/updated</c> for <c>tokens://balance</c> goes to every session subscribed for each account whose
+/// balance changed (an operator's grant reaches the sessions of the account granted to) and to no other session.
 /// </summary>
 internal sealed class EventForwarder(TokenLedger ledger, SubscriptionHub hub, BalanceWatcher watcher)
 {
@@ -19,28 +19,27 @@ internal sealed class EventForwarder(TokenLedger ledger, SubscriptionHub hub, Ba
 
     public async Task ForwardAsync(MessageContext context, ServerMode mode, IReadOnlyList<LedgerEvent> events, CancellationToken cancellationToken)
     {
-        var balanceChanged = false;
+        var changed = new List<string>();
         // Events are shaped only for a client that asked for logs at this level.
         var logged = ClientLog.Threshold(context) is { } minimum && LoggingLevel.Info >= minimum;
         foreach (var e in events)
         {
-            if (e.Account != mode.Account)
+            if (e.BalanceChanged && !changed.Contains(e.Account))
             {
-                continue;
+                changed.Add(e.Account);
             }
 
-            balanceChanged |= e.BalanceChanged;
-            if (logged)
+            if (logged && e.Account == mode.Account)
             {
                 await ClientLog.SendAsync(context, LoggingLevel.Info, Logger, ToJson(e), cancellationToken);
             }
         }
 
-        if (balanceChanged && hub.HasSubscribers(mode.Account, ResourceCatalog.BalanceUri))
+        foreach (var account in changed.Where(a => hub.HasSubscribers(a, ResourceCatalog.BalanceUri)))
         {
             // Announced now; the watcher must not announce the same change again.
-            watcher.Seen(mode.Account, await ledger.GetJournalPositionAsync(mode.Account, cancellationToken));
-            await hub.NotifyUpdatedAsync(mode.Account, ResourceCatalog.BalanceUri, cancellationToken);
+            watcher.Seen(account, await ledger.GetJournalPositionAsync(account, cancellationToken));
+            await hub.NotifyUpdatedAsync(account, ResourceCatalog.BalanceUri, cancellationToken);
         }
     }
 

@@ -64,7 +64,7 @@ internal static class McpServerSetup
             .WithListResourcesHandler((_, _) => ValueTask.FromResult(new ListResourcesResult { Resources = [.. ResourceCatalog.Static] }))
             .WithListResourceTemplatesHandler((_, _) => ValueTask.FromResult(new ListResourceTemplatesResult { ResourceTemplates = [ResourceCatalog.EscrowTemplate] }))
             .WithReadResourceHandler((context, ct) => Get<ResourceCatalog>(context.Services).ReadAsync(context, ct))
-            .WithSubscribeToResourcesHandler((context, _) =>
+            .WithSubscribeToResourcesHandler(async (context, ct) =>
             {
                 if (!ResourceCatalog.Exists(context.Params!.Uri))
                 {
@@ -72,16 +72,21 @@ internal static class McpServerSetup
                 }
 
                 var account = Get<Callers>(context.Services).Of(context).Account;
+                await Get<BalanceWatcher>(context.Services).BaselineAsync(account, ct);
                 Get<SubscriptionHub>(context.Services).Subscribe(context.Server, account, context.Params!.Uri);
-                return ValueTask.FromResult(new EmptyResult());
+                return new EmptyResult();
             })
             .WithUnsubscribeFromResourcesHandler((context, _) =>
             {
                 Get<SubscriptionHub>(context.Services).Unsubscribe(context.Server, context.Params!.Uri);
                 return ValueTask.FromResult(new EmptyResult());
             })
-            .WithSubscriptionsListenHandler((context, ct) =>
-                Get<SubscriptionHub>(context.Services).ListenAsync(context, Get<Callers>(context.Services).Of(context).Account, ResourceCatalog.Exists, ct))
+            .WithSubscriptionsListenHandler(async (context, ct) =>
+            {
+                var account = Get<Callers>(context.Services).Of(context).Account;
+                await Get<BalanceWatcher>(context.Services).BaselineAsync(account, ct);
+                return await Get<SubscriptionHub>(context.Services).ListenAsync(context, account, ResourceCatalog.Exists, ct);
+            })
             .WithListPromptsHandler((_, _) => ValueTask.FromResult(new ListPromptsResult { Prompts = [.. PromptCatalog.All] }))
             .WithGetPromptHandler((context, ct) => Get<PromptCatalog>(context.Services).GetAsync(context, ct));
     }

@@ -27,6 +27,18 @@ internal sealed partial class BalanceWatcher(TokenLedger ledger, SubscriptionHub
     /// <summary>Records a position of <paramref name="account"/> this process has already announced.</summary>
     public void Seen(string account, long position) => _positions[account] = position;
 
+    /// <summary>
+    /// Records where <paramref name="account"/> stands when a session subscribes, unless already watched: a change made
+    /// elsewhere before the watcher's next look is then a change it announces, not its starting point.
+    /// </summary>
+    public async Task BaselineAsync(string account, CancellationToken cancellationToken)
+    {
+        if (!_positions.ContainsKey(account))
+        {
+            _positions.TryAdd(account, await ledger.GetJournalPositionAsync(account, cancellationToken));
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
@@ -47,7 +59,8 @@ internal sealed partial class BalanceWatcher(TokenLedger ledger, SubscriptionHub
                 }
 
                 // Accounts no session watches any more are forgotten, so a later subscriber starts afresh.
-                foreach (var gone in _positions.Keys.Where(a => !accounts.Contains(a)))
+                // (Checked again: a session may have subscribed since the list was taken, with a baseline to keep.)
+                foreach (var gone in _positions.Keys.Where(a => !accounts.Contains(a) && !hub.HasSubscribers(a, ResourceCatalog.BalanceUri)))
                 {
                     _positions.TryRemove(gone, out _);
                 }
