@@ -65,8 +65,8 @@ internal static class SettingsLoader
             case nameof(ServerSettings.SessionIdleMinutes): settings.SessionIdleMinutes = (int)Whole(value, source, 1, 7 * 24 * 60, "minutes"); break;
             case nameof(ServerSettings.ShutdownSeconds): settings.ShutdownSeconds = (int)Whole(value, source, 0, 3600, "seconds"); break;
             case nameof(ServerSettings.JwtAuthority): settings.JwtAuthority = AuthorityUrl(value, source); break;
-            case nameof(ServerSettings.JwtAudience): settings.JwtAudience = Word(value, source, "audience", "https://billing.example.com/mcp"); break;
-            case nameof(ServerSettings.JwtAccountClaim): settings.JwtAccountClaim = Word(value, source, "claim name", "sub"); break;
+            case nameof(ServerSettings.JwtAudience): settings.JwtAudience = Word(value, source, "an audience", "https://billing.example.com/mcp"); break;
+            case nameof(ServerSettings.JwtAccountClaim): settings.JwtAccountClaim = Word(value, source, "a claim name", "sub"); break;
             default: throw new InvalidOperationException("no setting " + name);
         }
     }
@@ -87,7 +87,7 @@ internal static class SettingsLoader
     private static string Word(string value, string source, string what, string example) =>
         value.Trim() is { Length: > 0 and <= 256 } word && !word.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
             ? word
-            : throw new SettingsException($"{source} must be a {what} of 1-256 characters without spaces, such as {example} (got '{Json.Wire.Shown(value)}')");
+            : throw new SettingsException($"{source} must be {what} of 1-256 characters without spaces, such as {example} (got '{Json.Wire.Shown(value)}')");
 
     private static long Whole(string value, string source, long min, long max, string unit) =>
         long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
