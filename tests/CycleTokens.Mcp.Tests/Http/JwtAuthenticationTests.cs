@@ -106,6 +106,25 @@ public sealed class JwtAuthenticationTests
     }
 
     [Fact]
+    public async Task WhileTheAuthorityIsUnreachable_TokensAreRefused_AndNothingIsWritten()
+    {
+        var idp = await TestIdentityProvider.StartAsync();
+        var settings = idp.Settings();
+        var token = idp.Token("alice");
+        // Stopped before the server ever fetched its keys: the port is closed, so the fetch fails at once.
+        await idp.DisposeAsync();
+        await using var server = await HttpTestServer.StartAsync(jwt: settings);
+        using var fingerprint = new LedgerFingerprint(server.DatabasePath);
+        var before = fingerprint.Take();
+
+        using var response = await server.PostAsync(Charge, token, protocolVersion: "2026-07-28");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("""{"error":"invalid or expired credential"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(before, fingerprint.Take());
+    }
+
+    [Fact]
     public async Task ASessionOpenedByOneSubject_IsRefusedToAnother_EvenOfTheSameAccount_AndARefreshedTokenContinuesIt()
     {
         await using var idp = await TestIdentityProvider.StartAsync();
