@@ -21,9 +21,6 @@ namespace CycleTokens.Mcp.Http;
 /// </remarks>
 internal sealed partial class JwtCredentialEvents(JwtSettings settings, ILogger<JwtCredentialEvents> logger) : JwtBearerEvents
 {
-    /// <summary>The scope that makes a token an operator's; any other token is an agent's.</summary>
-    public const string OperatorScope = ResourceMetadata.OperatorScope;
-
     private const string SubjectClaim = "sub";
 
     // RFC 8693 / RFC 9068 name the space-separated list "scope"; some providers (Entra ID) put it in "scp", as a
@@ -34,16 +31,17 @@ internal sealed partial class JwtCredentialEvents(JwtSettings settings, ILogger<
     public override Task TokenValidated(TokenValidatedContext context)
     {
         var token = context.Principal!;
-        var subject = token.FindFirst(SubjectClaim)?.Value;
-        var account = token.FindFirst(settings.AccountClaim)?.Value;
-        if (string.IsNullOrEmpty(subject))
+        var subjects = token.FindAll(SubjectClaim).Select(c => c.Value).ToList();
+        var accounts = token.FindAll(settings.AccountClaim).Select(c => c.Value).ToList();
+        if (subjects is not [{ Length: > 0 } subject])
         {
-            return Refuse(context, "no subject");
+            return Refuse(context, "no single subject");
         }
 
-        if (account is null)
+        // An array names several accounts: which one to bill would be a guess, so none is.
+        if (accounts is not [var account])
         {
-            return Refuse(context, "no account claim");
+            return Refuse(context, accounts.Count == 0 ? "no account claim" : "several account claims");
         }
 
         if (!IsUserAccount(account))
@@ -53,7 +51,7 @@ internal sealed partial class JwtCredentialEvents(JwtSettings settings, ILogger<
 
         var role = token.FindAll(c => ScopeClaims.Contains(c.Type))
             .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Contains(OperatorScope, StringComparer.Ordinal)
+            .Contains(ResourceMetadata.OperatorScope, StringComparer.Ordinal)
             ? Callers.OperatorRole
             : Callers.AgentRole;
 

@@ -80,6 +80,7 @@ public sealed class JwtAuthenticationTests
     [InlineData("no account claim")]
     [InlineData("account not an account id")]
     [InlineData("reserved account")]
+    [InlineData("several accounts")]
     [InlineData("garbage")]
     public async Task ARefusedToken_Is401WithTheMetadataPointer_AndWritesNothing(string kind)
     {
@@ -244,6 +245,7 @@ public sealed class JwtAuthenticationTests
         "no account claim" => idp.Token(subject: null),
         "account not an account id" => idp.Token("auth0|alice smith"),
         "reserved account" => idp.Token("system:grants"),
+        "several accounts" => idp.Token(subject: null, new Dictionary<string, object> { ["sub"] = new[] { "alice", "bob" } }),
         "garbage" => "not-a-jwt-at-all-but-long-enough",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
