@@ -19,7 +19,7 @@ internal static class ServeCommand
 
     public static readonly Option<string?> LogFile = new("--log-file") { Description = "Also log to this rolling file (env CYCLETOKENS_LOG_FILE)." };
 
-    public static readonly Option<string?> Http = new("--http") { Description = "Serve MCP over Streamable HTTP at this URL, e.g. http://127.0.0.1:8787, instead of stdio; each request's API key decides its account and role (env CYCLETOKENS_HTTP)." };
+    public static readonly Option<string?> Http = new("--http") { Description = "Serve MCP over Streamable HTTP at this URL, e.g. http://127.0.0.1:8787, instead of stdio; each request's credential (API key, or JWT with --jwt-authority) decides its account and role (env CYCLETOKENS_HTTP)." };
 
     public static readonly Option<string?> MaxRequestBytes = new("--max-request-bytes") { Description = "HTTP: the largest request body in bytes, 413 above it (default 1048576; env CYCLETOKENS_MAX_REQUEST_BYTES)." };
     public static readonly Option<string?> RateLimit = new("--rate-limit") { Description = "HTTP: requests per second per credential, 429 above it (default 50; env CYCLETOKENS_RATE_LIMIT)." };
@@ -28,7 +28,12 @@ internal static class ServeCommand
     public static readonly Option<string?> SessionIdleMinutes = new("--session-idle-minutes") { Description = "HTTP: a session with no request for this long is closed (default 30; env CYCLETOKENS_SESSION_IDLE_MINUTES)." };
     public static readonly Option<string?> ShutdownSeconds = new("--shutdown-seconds") { Description = "HTTP: how long a stop waits for requests in flight (default 10; env CYCLETOKENS_SHUTDOWN_SECONDS)." };
 
-    private static readonly Option<string?>[] HttpLimitOptions = [MaxRequestBytes, RateLimit, RateBurst, MaxSessionsPerCredential, SessionIdleMinutes, ShutdownSeconds];
+    public static readonly Option<string?> JwtAuthority = new("--jwt-authority") { Description = "HTTP: also accept JWT bearer tokens from this OAuth issuer (https; http only on loopback), keys from its OpenID discovery document; needs --jwt-audience (env CYCLETOKENS_JWT_AUTHORITY)." };
+    public static readonly Option<string?> JwtAudience = new("--jwt-audience") { Description = "HTTP: the audience a JWT must be issued for; needs --jwt-authority (env CYCLETOKENS_JWT_AUDIENCE)." };
+    public static readonly Option<string?> JwtAccountClaim = new("--jwt-account-claim") { Description = "HTTP: the JWT claim naming the account a token bills (default sub; env CYCLETOKENS_JWT_ACCOUNT_CLAIM)." };
+
+    private static readonly Option<string?>[] HttpLimitOptions =
+        [MaxRequestBytes, RateLimit, RateBurst, MaxSessionsPerCredential, SessionIdleMinutes, ShutdownSeconds, JwtAuthority, JwtAudience, JwtAccountClaim];
 
     public static Command Create()
     {
@@ -73,6 +78,9 @@ internal static class ServeCommand
             ["MaxSessionsPerCredential"] = result.GetValue(MaxSessionsPerCredential),
             ["SessionIdleMinutes"] = result.GetValue(SessionIdleMinutes),
             ["ShutdownSeconds"] = result.GetValue(ShutdownSeconds),
+            ["JwtAuthority"] = result.GetValue(JwtAuthority),
+            ["JwtAudience"] = result.GetValue(JwtAudience),
+            ["JwtAccountClaim"] = result.GetValue(JwtAccountClaim),
         },
         basePath,
         environment);
@@ -81,6 +89,7 @@ internal static class ServeCommand
     {
         ServerSettings settings;
         LedgerOptions options;
+        Mcp.Http.JwtSettings? jwt;
         try
         {
             // Every setting is checked before anything starts: a bad one exits 2 (as tools.md promises) and a refused
@@ -98,6 +107,7 @@ internal static class ServeCommand
                 throw new SettingsException($"{settings.Named(httpOnly)} applies only to the HTTP server: give --http URL (or CYCLETOKENS_HTTP) as well, or leave it out");
             }
 
+            jwt = settings.ToJwtSettings();
             Log.Logger = Logging.Create(settings);
         }
         catch (Exception ex) when (ex is SettingsException or LedgerException)
@@ -112,7 +122,7 @@ internal static class ServeCommand
 
             if (settings.Http is { } url)
             {
-                await Mcp.Http.HttpServer.RunAsync(ledger, url, settings.ToHttpLimits(), cancellationToken);
+                await Mcp.Http.HttpServer.RunAsync(ledger, url, settings.ToHttpLimits(), jwt, cancellationToken);
                 return 0;
             }
 

@@ -17,14 +17,14 @@ internal sealed class ServerSettings
         nameof(Db), nameof(Account), nameof(Operator), nameof(Synchronous), nameof(MonthTimeZone), nameof(PricingFile),
         nameof(RejectUnknownOperations), nameof(CheckoutBaseUrl), nameof(LogFile), nameof(LogLevel), nameof(Http),
         nameof(MaxRequestBytes), nameof(RateLimit), nameof(RateBurst), nameof(MaxSessionsPerCredential), nameof(SessionIdleMinutes),
-        nameof(ShutdownSeconds),
+        nameof(ShutdownSeconds), nameof(JwtAuthority), nameof(JwtAudience), nameof(JwtAccountClaim),
     ];
 
-    /// <summary>The settings that only the HTTP server has (service.md §1 limits).</summary>
+    /// <summary>The settings that only the HTTP server has (service.md §1 limits, §2 OAuth resource server).</summary>
     public static readonly IReadOnlyList<string> HttpOnly =
     [
         nameof(MaxRequestBytes), nameof(RateLimit), nameof(RateBurst), nameof(MaxSessionsPerCredential), nameof(SessionIdleMinutes),
-        nameof(ShutdownSeconds),
+        nameof(ShutdownSeconds), nameof(JwtAuthority), nameof(JwtAudience), nameof(JwtAccountClaim),
     ];
 
     /// <summary>The ledger file; a file under the user's data directory when not given (given empty is an error).</summary>
@@ -81,9 +81,40 @@ internal sealed class ServerSettings
     /// <summary>HTTP: seconds a stop (SIGTERM) waits for requests in flight.</summary>
     public int ShutdownSeconds { get; set; } = (int)HttpLimits.Default.ShutdownTimeout.TotalSeconds;
 
+    /// <summary>HTTP: the OAuth authority (issuer) whose JWT bearer tokens are accepted beside API keys; none when null.</summary>
+    public Uri? JwtAuthority { get; set; }
+
+    /// <summary>HTTP: the audience a JWT must be issued for; given together with <see cref="JwtAuthority"/>.</summary>
+    public string? JwtAudience { get; set; }
+
+    /// <summary>HTTP: the JWT claim that names the account a token bills.</summary>
+    public string JwtAccountClaim { get; set; } = JwtSettings.DefaultAccountClaim;
+
     /// <summary>The HTTP server's limits from these settings.</summary>
     public HttpLimits ToHttpLimits() => new(
         MaxRequestBytes, RateLimit, RateBurst, TimeSpan.FromMinutes(SessionIdleMinutes), TimeSpan.FromSeconds(ShutdownSeconds), MaxSessionsPerCredential);
+
+    /// <summary>The OAuth resource-server settings; null when no JWT setting is given.</summary>
+    /// <exception cref="SettingsException">Only one of authority and audience is given, or the claim without them.</exception>
+    public JwtSettings? ToJwtSettings()
+    {
+        if (JwtAuthority is null && JwtAudience is null)
+        {
+            return Sources.ContainsKey(nameof(JwtAccountClaim))
+                ? throw new SettingsException($"{Named(nameof(JwtAccountClaim))} applies only with --jwt-authority and --jwt-audience: give both, or leave it out")
+                : null;
+        }
+
+        // One without the other would accept tokens from any issuer, or issued for any resource: refused rather than guessed.
+        if (JwtAuthority is null)
+        {
+            throw new SettingsException($"{Named(nameof(JwtAudience))} needs --jwt-authority (or CYCLETOKENS_JWT_AUTHORITY) as well: tokens are accepted only from a named issuer");
+        }
+
+        return JwtAudience is null
+            ? throw new SettingsException($"{Named(nameof(JwtAuthority))} needs --jwt-audience (or CYCLETOKENS_JWT_AUDIENCE) as well: tokens are accepted only when issued for this server")
+            : new JwtSettings(JwtAuthority, JwtAudience, JwtAccountClaim);
+    }
 
     public static string DefaultDatabasePath() =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "cycletokens", "ledger.db");

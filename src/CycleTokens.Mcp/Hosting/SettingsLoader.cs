@@ -64,6 +64,9 @@ internal static class SettingsLoader
             case nameof(ServerSettings.MaxSessionsPerCredential): settings.MaxSessionsPerCredential = (int)Whole(value, source, 1, 100_000, "sessions"); break;
             case nameof(ServerSettings.SessionIdleMinutes): settings.SessionIdleMinutes = (int)Whole(value, source, 1, 7 * 24 * 60, "minutes"); break;
             case nameof(ServerSettings.ShutdownSeconds): settings.ShutdownSeconds = (int)Whole(value, source, 0, 3600, "seconds"); break;
+            case nameof(ServerSettings.JwtAuthority): settings.JwtAuthority = AuthorityUrl(value, source); break;
+            case nameof(ServerSettings.JwtAudience): settings.JwtAudience = Word(value, source, "an audience", "https://billing.example.com/mcp"); break;
+            case nameof(ServerSettings.JwtAccountClaim): settings.JwtAccountClaim = Word(value, source, "a claim name", "sub"); break;
             default: throw new InvalidOperationException("no setting " + name);
         }
     }
@@ -72,6 +75,19 @@ internal static class SettingsLoader
         Uri.TryCreate(value.Trim(), UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.AbsolutePath == "/" && url.Query.Length == 0
             ? url
             : throw new SettingsException($"{source} must be an http:// or https:// URL with a host and port and no path, such as http://127.0.0.1:8787 (got '{Json.Wire.Shown(value)}')");
+
+    // https only, since the signing keys come from it; plain http only on a loopback address (a local test identity
+    // provider), where the JwtBearer handler is told not to require https metadata.
+    private static Uri AuthorityUrl(string value, string source) =>
+        Uri.TryCreate(value.Trim(), UriKind.Absolute, out var url) && url.Query.Length == 0 && url.Fragment.Length == 0 && url.UserInfo.Length == 0
+        && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))
+            ? url
+            : throw new SettingsException($"{source} must be an https:// URL of the identity provider (its issuer), such as https://login.example.com/realms/cad; http:// only on a loopback address (got '{Json.Wire.Shown(value)}')");
+
+    private static string Word(string value, string source, string what, string example) =>
+        value.Trim() is { Length: > 0 and <= 256 } word && !word.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+            ? word
+            : throw new SettingsException($"{source} must be {what} of 1-256 characters without spaces, such as {example} (got '{Json.Wire.Shown(value)}')");
 
     private static long Whole(string value, string source, long min, long max, string unit) =>
         long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max

@@ -23,7 +23,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
 
     /// <summary>The only failure text a client sees: it does not say whether a key exists.</summary>
-    public const string Refusal = "invalid or expired credential";
+    public const string Refusal = Challenge.Refusal;
 
     private const string FailureItem = "cycletokens:auth-failure";
 
@@ -57,14 +57,8 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = $"Bearer resource_metadata=\"{ResourceMetadata.Url(Request)}\"";
-        Response.ContentType = "application/json";
-        var reason = Context.Items.ContainsKey(FailureItem) ? Refusal : "a credential is required: Authorization: Bearer <key>";
-        await Response.WriteAsync("{\"error\":\"" + reason + "\"}", Context.RequestAborted);
-    }
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        Challenge.WriteAsync(Context, refused: Context.Items.ContainsKey(FailureItem));
 
     private AuthenticateResult Fail(KeyAuthFailure failure)
     {

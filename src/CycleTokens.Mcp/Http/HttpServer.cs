@@ -36,7 +36,9 @@ internal static class HttpServer
     /// <param name="log">Where the server logs (never stdout).</param>
     /// <param name="contentRoot">The content root (appsettings.json, Kestrel configuration); the program's folder when null.</param>
     /// <param name="time">The clock idle sessions are measured by; the system's when null.</param>
-    public static WebApplication Build(TokenLedger ledger, Uri url, HttpLimits limits, Serilog.ILogger log, string? contentRoot = null, TimeProvider? time = null)
+    /// <param name="jwt">The OAuth resource-server mode: JWTs from this issuer accepted beside API keys; API keys only when null.</param>
+    public static WebApplication Build(
+        TokenLedger ledger, Uri url, HttpLimits limits, Serilog.ILogger log, string? contentRoot = null, TimeProvider? time = null, JwtSettings? jwt = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = contentRoot ?? AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -45,9 +47,7 @@ internal static class HttpServer
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = limits.ShutdownTimeout);
 
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorization();
+        builder.Services.AddCredentials(jwt);
         builder.Services.AddRateLimiter(rate =>
         {
             rate.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => RateLimitPartition.GetTokenBucketLimiter(
@@ -100,9 +100,9 @@ internal static class HttpServer
     }
 
     /// <summary>Runs the server until the host stops (SIGTERM, Ctrl+C).</summary>
-    public static async Task RunAsync(TokenLedger ledger, Uri url, HttpLimits limits, CancellationToken cancellationToken)
+    public static async Task RunAsync(TokenLedger ledger, Uri url, HttpLimits limits, JwtSettings? jwt, CancellationToken cancellationToken)
     {
-        await using var app = Build(ledger, url, limits, Log.Logger);
+        await using var app = Build(ledger, url, limits, Log.Logger, jwt: jwt);
         Log.Information(
             "Serving MCP over HTTP at {Url}{Path} with ledger {Database}; limits: body {MaxRequestBytes} B, {RateLimit}/s per credential (burst {RateBurst}), {Sessions} sessions per credential, idle {Idle}, stop {Shutdown}",
             url.GetLeftPart(UriPartial.Authority),
@@ -114,6 +114,11 @@ internal static class HttpServer
             limits.SessionsPerCredential,
             limits.IdleSessionTimeout,
             limits.ShutdownTimeout);
+        if (jwt is not null)
+        {
+            Log.Information("Also accepting JWT bearer tokens from {Authority} for audience {Audience}; account from claim {AccountClaim}", jwt.Issuer, jwt.Audience, jwt.AccountClaim);
+        }
+
         await app.StartAsync(cancellationToken);
         await app.WaitForShutdownAsync(cancellationToken);
     }
@@ -191,9 +196,14 @@ internal static class HttpServer
         json.WriteStartObject();
         json.WriteString("resource", ResourceMetadata.Resource(context.Request));
         json.WriteStartArray("authorization_servers");
+        if (context.RequestServices.GetService<JwtSettings>() is { } jwt)
+        {
+            json.WriteStringValue(jwt.Issuer);
+        }
+
         json.WriteEndArray();
         json.WriteStartArray("scopes_supported");
-        json.WriteStringValue("cycletokens:operator");
+        json.WriteStringValue(ResourceMetadata.OperatorScope);
         json.WriteEndArray();
         json.WriteStartArray("bearer_methods_supported");
         json.WriteStringValue("header");

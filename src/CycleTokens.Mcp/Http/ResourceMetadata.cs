@@ -8,6 +8,9 @@ internal static class ResourceMetadata
     /// <summary>The well-known path of the metadata.</summary>
     public const string Path = "/.well-known/oauth-protected-resource";
 
+    /// <summary>The one scope the server knows: it makes a JWT an operator's.</summary>
+    public const string OperatorScope = "cycletokens:operator";
+
     /// <summary>The absolute URL of the metadata for the host the request came to.</summary>
     public static string Url(HttpRequest request) => $"{request.Scheme}://{request.Host}{Path}";
 

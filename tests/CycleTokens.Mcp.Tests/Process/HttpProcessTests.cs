@@ -160,6 +160,40 @@ public sealed class HttpProcessTests
     }
 
     [Fact]
+    public async Task ServeHttp_JwtSettings_FromFlagsAndEnvironment_AcceptTokensOfTheIdentityProvider()
+    {
+        using var folder = new TempFolder();
+        await using var idp = await TestIdentityProvider.StartAsync();
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var info = ServerProcess.Server("serve", "--http", url, "--db", folder.File("ledger.db"), "--jwt-authority", idp.Issuer, "--jwt-audience", TestIdentityProvider.Audience);
+        info.Environment["CYCLETOKENS_JWT_ACCOUNT_CLAIM"] = "org";
+        await using var server = ServerProcess.Start(info);
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await WaitHealthyAsync(http);
+        var token = idp.Token("alice", new Dictionary<string, object> { ["org"] = "acme" });
+
+        var metadata = JsonNode.Parse(await http.GetStringAsync("/.well-known/oauth-protected-resource"))!;
+        await using (var client = await McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = new Uri(url + "/mcp"),
+                TransportMode = HttpTransportMode.StreamableHttp,
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + token },
+            }),
+            new McpClientOptions { ClientInfo = new Implementation { Name = "http-process-test", Version = "1.0" } }))
+        {
+            var charge = await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
+            Assert.Equal(990, charge.StructuredContent!.Value.GetProperty("balance_after").GetInt64());
+        }
+
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Equal(idp.Issuer, metadata["authorization_servers"]![0]!.GetValue<string>());
+        Assert.Contains(server.StderrLines, l => l.Contains("Also accepting JWT bearer tokens from " + idp.Issuer, StringComparison.Ordinal) && l.Contains("claim org", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.StderrLines, l => l.Contains(token.Split('.')[2], StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ServeHttp_WithAccountOrOperator_IsAUsageError()
     {
         using var folder = new TempFolder();

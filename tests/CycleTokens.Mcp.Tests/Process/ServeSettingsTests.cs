@@ -16,6 +16,7 @@ public sealed class ServeSettingsTests
     [InlineData("CYCLETOKENS_ACCOUNT", "bad account!", "account must be 1-64 characters")]
     [InlineData("CYCLETOKENS_DB", "", "CYCLETOKENS_DB must not be empty")]
     [InlineData("CYCLETOKENS_RATE_LIMIT", "100", "CYCLETOKENS_RATE_LIMIT applies only to the HTTP server: give --http URL")]
+    [InlineData("CYCLETOKENS_JWT_AUTHORITY", "https://login.example.com", "CYCLETOKENS_JWT_AUTHORITY applies only to the HTTP server: give --http URL")]
     [InlineData("CYCLETOKENS_MAX_SESSIONS_PER_CREDENTIAL", "lots", "CYCLETOKENS_MAX_SESSIONS_PER_CREDENTIAL must be a whole number of sessions from 1 to 100000 (got 'lots')")]
     public async Task BadEnvironmentSetting_ExitsTwo_NamingIt(string variable, string value, string expected)
     {
@@ -36,6 +37,13 @@ public sealed class ServeSettingsTests
     [InlineData("--rate-limit must be a whole number of requests per second from 1 to 1000000 (got '0')", "--http", "http://127.0.0.1:1", "--rate-limit", "0")]
     [InlineData("--max-request-bytes must be a whole number of bytes from 1024 to 67108864 (got '1e6')", "--http", "http://127.0.0.1:1", "--max-request-bytes", "1e6")]
     [InlineData("--session-idle-minutes applies only to the HTTP server", "--session-idle-minutes", "5")]
+    [InlineData("--jwt-authority must be an https:// URL of the identity provider (its issuer), such as https://login.example.com/realms/cad; http:// only on a loopback address (got 'login.example.com')", "--http", "http://127.0.0.1:1", "--jwt-authority", "login.example.com", "--jwt-audience", "api")]
+    [InlineData("--jwt-authority must be an https:// URL of the identity provider", "--http", "http://127.0.0.1:1", "--jwt-authority", "http://login.example.com", "--jwt-audience", "api")]
+    [InlineData("--jwt-audience needs --jwt-authority (or CYCLETOKENS_JWT_AUTHORITY) as well", "--http", "http://127.0.0.1:1", "--jwt-audience", "api")]
+    [InlineData("--jwt-authority needs --jwt-audience (or CYCLETOKENS_JWT_AUDIENCE) as well", "--http", "http://127.0.0.1:1", "--jwt-authority", "https://login.example.com")]
+    [InlineData("--jwt-audience must be an audience of 1-256 characters without spaces", "--http", "http://127.0.0.1:1", "--jwt-authority", "https://login.example.com", "--jwt-audience", "my api")]
+    [InlineData("--jwt-account-claim applies only with --jwt-authority and --jwt-audience", "--http", "http://127.0.0.1:1", "--jwt-account-claim", "org")]
+    [InlineData("--jwt-authority applies only to the HTTP server", "--jwt-authority", "https://login.example.com", "--jwt-audience", "api")]
     public async Task BadFlag_ExitsTwo_NamingIt(string expected, params string[] args)
     {
         using var folder = new TempFolder();

@@ -42,12 +42,13 @@ internal sealed class HttpTestServer : IAsyncDisposable
 
     public string DatabasePath => Ledger.DatabasePath;
 
-    public static async Task<HttpTestServer> StartAsync(HttpLimits? limits = null)
+    /// <summary>Starts a server; with <paramref name="jwt"/> it also accepts JWTs, and <paramref name="log"/> gets its log (none when null).</summary>
+    public static async Task<HttpTestServer> StartAsync(HttpLimits? limits = null, JwtSettings? jwt = null, Serilog.ILogger? log = null)
     {
         var folder = new TempFolder();
         var time = new FakeTimeProvider(McpTestServer.Start);
         var ledger = TokenLedger.Open(new LedgerOptions { DatabasePath = folder.File("ledger.db") }, time, new SequentialIdGenerator());
-        var app = HttpServer.Build(ledger, new Uri("http://127.0.0.1:0"), limits ?? HttpLimits.Default, new Serilog.LoggerConfiguration().CreateLogger(), folder.Path, time);
+        var app = HttpServer.Build(ledger, new Uri("http://127.0.0.1:0"), limits ?? HttpLimits.Default, log ?? new Serilog.LoggerConfiguration().CreateLogger(), folder.Path, time, jwt);
         await app.StartAsync();
         return new HttpTestServer(app, ledger, folder, new Uri(app.Urls.First()), time);
     }
@@ -55,7 +56,7 @@ internal sealed class HttpTestServer : IAsyncDisposable
     /// <summary>Creates a key and returns its secret.</summary>
     public async Task<string> KeyAsync(string account, KeyRole role = KeyRole.Agent) => (await Ledger.CreateKeyAsync(account, role)).Secret;
 
-    /// <summary>An MCP client over the SDK's Streamable HTTP transport, presenting <paramref name="secret"/>.</summary>
+    /// <summary>An MCP client over the SDK's Streamable HTTP transport, presenting <paramref name="secret"/> (a key or a JWT).</summary>
     /// <param name="wrapTransport">Optionally wraps the client's transport (e.g. with a <see cref="RecordingTransport"/>).</param>
     public Task<McpClient> ConnectAsync(
         string secret, string? protocolVersion = McpTestServer.Legacy, McpClientHandlers? handlers = null, Func<IClientTransport, IClientTransport>? wrapTransport = null)
