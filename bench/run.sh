@@ -141,9 +141,9 @@ http() {
   local args=(--server "ReadyToRun publish=$work/r2r/cycletokens serve --http http://127.0.0.1:{port} --db {db} --rate-limit 1000000 --rate-burst 1000000 --max-sessions-per-credential 1000")
   [ -f "$reference" ] && args+=(--reference "reference: server-everything $reference_version (node)=PORT={port} node $reference streamableHttp")
   if [ "$quick" = 1 ]; then
-    "${bench[@]}" http --sessions 1,16,64 --warmup 1 --seconds 3 --idle-sessions 200 --settle 2 "${args[@]}"
+    "${bench[@]}" http --sessions 1,16,64 --warmup 1 --seconds 3 --rounds 3 --idle-sessions 200 --settle 2 "${args[@]}"
   else
-    "${bench[@]}" http --sessions 1,16,64 --warmup 3 --seconds 10 --idle-sessions 1000 --settle 3 "${args[@]}"
+    "${bench[@]}" http --sessions 1,16,64 --warmup 3 --seconds 15 --rounds 5 --idle-sessions 1000 --settle 3 "${args[@]}"
   fi
 }
 

@@ -8,7 +8,7 @@ namespace CycleTokens.Bench.Http;
 
 /// <summary>
 /// The calls the http mode times, one per worker: a keyed <c>charge_for_operation</c> over HTTP, the same charge on
-/// the engine in process, and the reference's <c>echo</c>. Keys are <c>PREFIX-WORKER-SEQ</c>, never repeated, so no
+/// the engine in process, a read-only <c>estimate_operation</c> over HTTP, and the reference's <c>echo</c>. Keys are <c>PREFIX-WORKER-SEQ</c>, never repeated, so no
 /// charge is a replay.
 /// </summary>
 internal static class Calls
@@ -26,6 +26,16 @@ internal static class Calls
         if (result.IsError == true)
         {
             throw new BenchException($"charge_for_operation failed: {JsonSerializer.Serialize(result.Content)}");
+        }
+    };
+
+    // Prices the same charge and writes nothing: what the HTTP and MCP layers cost around the engine without a commit.
+    public static Func<int, long, CancellationToken, Task> HttpEstimate(IReadOnlyList<McpClient> clients) => async (w, _, ct) =>
+    {
+        var result = await clients[w].CallToolAsync("estimate_operation", new Dictionary<string, object?> { ["operation"] = Operation, ["params"] = Params }, cancellationToken: ct);
+        if (result.IsError == true)
+        {
+            throw new BenchException($"estimate_operation failed: {JsonSerializer.Serialize(result.Content)}");
         }
     };
 

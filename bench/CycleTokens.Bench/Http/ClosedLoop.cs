@@ -1,69 +1,78 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace CycleTokens.Bench.Http;
 
 /// <summary>
-/// N workers, each sending one call, awaiting it, then sending the next: a warm-up for a fixed time, then a measured
-/// phase that ends at a time limit or a count per worker, whichever comes first. Every call is timed.
+/// N workers, each sending one call, awaiting it, then sending the next. Warmed once, then measured in slices, so that
+/// several loops can take turns (interleaved) and a drift of the machine touches them alike; every call is timed and
+/// the slices add up to one result.
 /// </summary>
-internal static class ClosedLoop
+/// <param name="workers">Concurrent callers.</param>
+/// <param name="call">One call of worker <c>w</c>; <c>seq</c> runs on across warm-up and slices, never repeats for a worker.</param>
+/// <param name="serverCpu">Reads the server process's CPU time; null in process.</param>
+internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken, Task> call, Func<TimeSpan>? serverCpu)
 {
-    /// <param name="workers">Concurrent callers.</param>
-    /// <param name="call">One call of worker <c>w</c>; <c>seq</c> runs on across warm-up and measurement, never repeats for a worker.</param>
-    /// <param name="warmup">Unmeasured time first (JIT tiering, connection pools, SQLite caches).</param>
-    /// <param name="duration">The measured phase's time limit.</param>
-    /// <param name="maxPerWorker">The measured phase's count limit per worker.</param>
-    /// <param name="serverCpu">Reads the server process's CPU time; null in process.</param>
-    /// <param name="cancellationToken">Stops the run (a hung call fails it after the deadline).</param>
-    public static async Task<LoadResult> RunAsync(
-        int workers,
-        Func<int, long, CancellationToken, Task> call,
-        TimeSpan warmup,
-        TimeSpan duration,
-        int maxPerWorker,
-        Func<TimeSpan>? serverCpu,
-        CancellationToken cancellationToken)
+    private readonly long[] _next = new long[workers];
+    private readonly List<double>[] _samples = [.. Enumerable.Range(0, workers).Select(_ => new List<double>())];
+    private readonly List<double> _loads = [];
+    private double _seconds;
+    private TimeSpan _clientCpu;
+    private TimeSpan _serverCpu;
+
+    /// <summary>Unmeasured calls for <paramref name="duration"/> (JIT tiering, connection pools, SQLite caches).</summary>
+    public Task WarmAsync(TimeSpan duration, CancellationToken cancellationToken) => RunAsync(duration, int.MaxValue, measured: false, cancellationToken);
+
+    /// <summary>One measured slice: until <paramref name="duration"/> has passed or each worker has made <paramref name="maxPerWorker"/> calls.</summary>
+    public async Task MeasureAsync(TimeSpan duration, int maxPerWorker, CancellationToken cancellationToken)
     {
-        // Bounded whatever happens: warm-up, measurement and a minute of grace for the slowest call.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(warmup + duration + TimeSpan.FromMinutes(1));
-        var token = deadline.Token;
-        var next = new long[workers];
-
-        var warm = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(
-            async () =>
-            {
-                while (warm.Elapsed < warmup)
-                {
-                    await call(w, next[w]++, token);
-                }
-            },
-            token)));
-
-        var samples = Enumerable.Range(0, workers).Select(_ => new List<double>(Math.Min(maxPerWorker, 100_000))).ToArray();
-        var self = Process.GetCurrentProcess();
+        _loads.Add(double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture));
+        using var self = Process.GetCurrentProcess();
+        var clientBefore = self.TotalProcessorTime;
+        var serverBefore = serverCpu?.Invoke() ?? TimeSpan.Zero;
+        var clock = Stopwatch.StartNew();
+        await RunAsync(duration, maxPerWorker, measured: true, cancellationToken);
+        _seconds += clock.Elapsed.TotalSeconds;
         self.Refresh();
-        var clientCpu = self.TotalProcessorTime;
-        var serverCpuBefore = serverCpu?.Invoke() ?? TimeSpan.Zero;
+        _clientCpu += self.TotalProcessorTime - clientBefore;
+        _serverCpu += (serverCpu?.Invoke() ?? TimeSpan.Zero) - serverBefore;
+    }
+
+    /// <summary>The slices so far as one result.</summary>
+    public LoadResult Result()
+    {
+        var calls = _samples.Sum(s => (long)s.Count);
+        return new LoadResult(
+            calls,
+            _seconds,
+            Summary.Of([.. _samples.SelectMany(s => s)]),
+            serverCpu is null ? double.NaN : _serverCpu.TotalMicroseconds / calls,
+            _clientCpu.TotalMicroseconds / calls,
+            _loads.Min(),
+            _loads.Max());
+    }
+
+    private async Task RunAsync(TimeSpan duration, int maxPerWorker, bool measured, CancellationToken cancellationToken)
+    {
+        // Bounded whatever happens: the slice and a minute of grace for the slowest call.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(duration + TimeSpan.FromMinutes(1));
+        var token = deadline.Token;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(
             async () =>
             {
-                var mine = samples[w];
-                while (mine.Count < maxPerWorker && clock.Elapsed < duration)
+                var mine = _samples[w];
+                for (var n = 0; n < maxPerWorker && clock.Elapsed < duration; n++)
                 {
                     var start = Stopwatch.GetTimestamp();
-                    await call(w, next[w]++, token);
-                    mine.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                    await call(w, _next[w]++, token);
+                    if (measured)
+                    {
+                        mine.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                    }
                 }
             },
             token)));
-        var seconds = clock.Elapsed.TotalSeconds;
-        self.Refresh();
-        var calls = samples.Sum(s => (long)s.Count);
-        var clientPerCall = (self.TotalProcessorTime - clientCpu).TotalMicroseconds / calls;
-        var serverPerCall = serverCpu is null ? double.NaN : (serverCpu() - serverCpuBefore).TotalMicroseconds / calls;
-        return new LoadResult(calls, seconds, Summary.Of([.. samples.SelectMany(s => s)]), serverPerCall, clientPerCall);
     }
 }

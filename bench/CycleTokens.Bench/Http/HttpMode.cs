@@ -17,13 +17,14 @@ internal static class HttpMode
     private static readonly Option<double> Warmup = new("--warmup") { Description = "Seconds of unmeasured calls before each loop.", DefaultValueFactory = _ => 3 };
     private static readonly Option<double> Seconds = new("--seconds") { Description = "Seconds each measured loop runs at most.", DefaultValueFactory = _ => 10 };
     private static readonly Option<int> MaxCalls = new("--max-calls") { Description = "Calls per session each measured loop makes at most.", DefaultValueFactory = _ => 100_000 };
+    private static readonly Option<int> Rounds = new("--rounds") { Description = "Slices each loop's measured time is split into, taken in turn with the other loops.", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> IdleSessions = new("--idle-sessions") { Description = "Idle sessions for the memory reading (0: none).", DefaultValueFactory = _ => 1_000 };
     private static readonly Option<double> Settle = new("--settle") { Description = "Seconds before each memory reading.", DefaultValueFactory = _ => 3 };
 
     public static Command Create()
     {
         var command = new Command("http", "Issue 12: charges over HTTP with 1/16/64 sessions against in process and the reference's echo; memory with idle sessions.");
-        foreach (var option in new Option[] { Server, Reference, Levels, Warmup, Seconds, MaxCalls, IdleSessions, Settle })
+        foreach (var option in new Option[] { Server, Reference, Levels, Warmup, Seconds, MaxCalls, Rounds, IdleSessions, Settle })
         {
             command.Options.Add(option);
         }
@@ -31,7 +32,7 @@ internal static class HttpMode
         command.SetAction(async (r, ct) =>
         {
             var levels = r.GetValue(Levels)!.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-            var settings = new LoadSettings(TimeSpan.FromSeconds(r.GetValue(Warmup)), TimeSpan.FromSeconds(r.GetValue(Seconds)), r.GetValue(MaxCalls));
+            var settings = new LoadSettings(TimeSpan.FromSeconds(r.GetValue(Warmup)), TimeSpan.FromSeconds(r.GetValue(Seconds)), r.GetValue(MaxCalls), Math.Max(1, r.GetValue(Rounds)));
             await RunAsync(
                 Candidate.Parse(r.GetValue(Server)!),
                 r.GetValue(Reference) is { } reference ? Candidate.Parse(reference) : null,

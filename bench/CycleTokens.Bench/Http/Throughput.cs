@@ -6,27 +6,61 @@ using ModelContextProtocol.Client;
 namespace CycleTokens.Bench.Http;
 
 /// <summary>
-/// Issue 12, items 1 and 2: for each session count, back to back, keyed charges over HTTP (2025-11-25 sessions, then
-/// per-request 2026-07-28), the same charges on the engine in process, and the reference's echo over its Streamable
-/// HTTP; then the two ratios the goals are read on.
+/// Issue 12, items 1 and 2: for each session count, keyed charges over HTTP (2025-11-25 sessions and per-request
+/// 2026-07-28), the same charges on the engine in process, a read-only estimate over HTTP (the layers without the
+/// commit) and the reference's echo over its Streamable HTTP, interleaved in rounds; then the ratios the goals are read on.
 /// </summary>
 internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyList<string> secrets, TokenLedger inProcess, ServerProcess? reference, LoadSettings settings)
 {
-    private readonly List<(int Sessions, string Target, string Revision, LoadResult Result, string Load)> _rows = [];
+    private const string Charge = "ours: charge_for_operation over HTTP";
+    private const string Estimate = "ours: estimate_operation over HTTP (reads, writes nothing)";
+    private const string InProcess = "engine in process (TokenLedger.ChargeAsync)";
+    private const string Echo = "reference: echo over HTTP";
+
+    private readonly List<(int Sessions, string Target, string Revision, LoadResult Result)> _rows = [];
 
     public async Task RunAsync(IReadOnlyList<int> levels, CancellationToken cancellationToken)
     {
         foreach (var level in levels)
         {
-            await MeasureAsync(level, "ours: charge_for_operation over HTTP", ours, Sessions.Sessioned, c => Calls.HttpCharge(c, $"h{level}"), cancellationToken);
-            await MeasureAsync(level, "ours: charge_for_operation over HTTP", ours, Sessions.PerRequest, c => Calls.HttpCharge(c, $"r{level}"), cancellationToken);
-            await Console.Error.WriteLineAsync($"{level} session(s): in process");
-            var load = Load();
-            var result = await ClosedLoop.RunAsync(level, Calls.InProcessCharge(inProcess, $"p{level}"), settings.Warmup, settings.Duration, settings.MaxPerWorker, null, cancellationToken);
-            _rows.Add((level, "engine in process (TokenLedger.ChargeAsync)", "—", result, load));
-            if (reference is not null)
+            var open = new List<McpClient>();
+            try
             {
-                await MeasureAsync(level, "reference: echo over HTTP", reference, Sessions.Sessioned, Calls.Echo, cancellationToken);
+                var sessioned = await OpenAsync(ours, Sessions.Sessioned, level, open, cancellationToken);
+                var perRequest = await OpenAsync(ours, Sessions.PerRequest, level, open, cancellationToken);
+                var loops = new List<(string Target, string Revision, ClosedLoop Loop, ServerProcess? Server)>
+                {
+                    (Charge, Revision(sessioned), new ClosedLoop(level, Calls.HttpCharge(sessioned, $"h{level}"), ours.CpuTime), ours),
+                    (Charge, Revision(perRequest), new ClosedLoop(level, Calls.HttpCharge(perRequest, $"r{level}"), ours.CpuTime), ours),
+                    (InProcess, "—", new ClosedLoop(level, Calls.InProcessCharge(inProcess, $"p{level}"), null), null),
+                    (Estimate, Revision(sessioned), new ClosedLoop(level, Calls.HttpEstimate(sessioned), ours.CpuTime), ours),
+                };
+                if (reference is not null)
+                {
+                    var echo = await OpenAsync(reference, Sessions.Sessioned, level, open, cancellationToken);
+                    loops.Add((Echo, Revision(echo), new ClosedLoop(level, Calls.Echo(echo), reference.CpuTime), reference));
+                }
+
+                foreach (var (target, revision, loop, server) in loops)
+                {
+                    await Console.Error.WriteLineAsync($"{level} session(s): warm-up, {target} {revision}");
+                    await Guard(server, loop.WarmAsync(settings.Warmup, cancellationToken));
+                }
+
+                for (var round = 1; round <= settings.Rounds; round++)
+                {
+                    await Console.Error.WriteLineAsync($"{level} session(s): round {round} of {settings.Rounds}");
+                    foreach (var (_, _, loop, server) in loops)
+                    {
+                        await Guard(server, loop.MeasureAsync(settings.Duration / settings.Rounds, Math.Max(1, settings.MaxPerWorker / settings.Rounds), cancellationToken));
+                    }
+                }
+
+                _rows.AddRange(loops.Select(l => (level, l.Target, l.Revision, l.Loop.Result())));
+            }
+            finally
+            {
+                await Sessions.CloseAsync(open);
             }
         }
     }
@@ -35,13 +69,13 @@ internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyL
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(inv, $"Issue 12: closed loops, each session (or in-process caller) sends a call, awaits it, sends the next; {settings.Warmup.TotalSeconds:0} s warm-up, then {settings.Duration.TotalSeconds:0} s or {settings.MaxPerWorker:N0} calls per session. Latency in ms; CPU in µs per call (server process, and this process: the clients, or the engine itself in process):");
+        text.AppendLine(inv, $"Issue 12: closed loops, each session (or in-process caller) sends a call, awaits it, sends the next; per session count every loop is warmed {settings.Warmup.TotalSeconds:0} s, then they take turns in {settings.Rounds} rounds, {settings.Duration.TotalSeconds:0} s (or {settings.MaxPerWorker:N0} calls per session) each in all. Latency in ms; CPU in µs per call (the server process; this process: the clients, or the engine itself in process); load: one-minute load average at the slices' starts:");
         text.AppendLine();
-        text.AppendLine("| sessions | target | revision | calls | calls per second | p50 | p99 | server CPU | client CPU | load average |");
+        text.AppendLine("| sessions | target | revision | calls | calls per second | p50 | p99 | server CPU | client CPU | load |");
         text.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
-        foreach (var (sessions, target, revision, r, load) in _rows)
+        foreach (var (sessions, target, revision, r) in _rows)
         {
-            text.AppendLine(inv, $"| {sessions} | {target} | {revision} | {r.Calls:N0} | {r.PerSecond:N0} | {r.Latency.Median / 1000:0.00} | {r.Latency.P99 / 1000:0.00} | {Cpu(r.ServerCpuPerCall)} | {Cpu(r.ClientCpuPerCall)} | {load} |");
+            text.AppendLine(inv, $"| {sessions} | {target} | {revision} | {r.Calls:N0} | {r.PerSecond:N0} | {r.Latency.Median / 1000:0.00} | {r.Latency.P99 / 1000:0.00} | {Cpu(r.ServerCpuPerCall)} | {Cpu(r.ClientCpuPerCall)} | {r.LoadMin:0.0}–{r.LoadMax:0.0} |");
         }
 
         text.AppendLine();
@@ -51,9 +85,9 @@ internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyL
         text.AppendLine("|---:|---|---:|---|---:|---|");
         foreach (var group in _rows.GroupBy(r => r.Sessions))
         {
-            var inProcessRate = group.Single(r => r.Revision == "—").Result.PerSecond;
-            var echo = group.Where(r => r.Target.StartsWith("reference", StringComparison.Ordinal)).Select(r => r.Result.PerSecond).DefaultIfEmpty(double.NaN).First();
-            foreach (var row in group.Where(r => r.Target.StartsWith("ours", StringComparison.Ordinal)))
+            var inProcessRate = group.Single(r => r.Target == InProcess).Result.PerSecond;
+            var echo = group.Where(r => r.Target == Echo).Select(r => r.Result.PerSecond).DefaultIfEmpty(double.NaN).First();
+            foreach (var row in group.Where(r => r.Target == Charge))
             {
                 var a = row.Result.PerSecond / inProcessRate;
                 var b = row.Result.PerSecond / echo;
@@ -65,28 +99,33 @@ internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyL
         return text.ToString();
     }
 
-    private async Task MeasureAsync(int level, string target, ServerProcess server, string? revision, Func<IReadOnlyList<McpClient>, Func<int, long, CancellationToken, Task>> call, CancellationToken cancellationToken)
+    private async Task<List<McpClient>> OpenAsync(ServerProcess server, string? revision, int count, List<McpClient> open, CancellationToken cancellationToken)
     {
-        await Console.Error.WriteLineAsync($"{level} session(s): {target}, {revision ?? "SDK default revision"}");
-        var clients = await Sessions.OpenAsync(http, server.Endpoint, server == ours ? secrets : null, revision, level, cancellationToken);
+        var clients = await Guard(server, Sessions.OpenAsync(http, server.Endpoint, server == ours ? secrets : null, revision, count, cancellationToken));
+        open.AddRange(clients);
+        return clients;
+    }
+
+    private static string Revision(List<McpClient> clients) => clients[0].NegotiatedProtocolVersion ?? "?";
+
+    // A failure over HTTP names the server and the last lines it wrote.
+    private static async Task<T> Guard<T>(ServerProcess server, Task<T> task)
+    {
+        await Guard(server, (Task)task);
+        return await task;
+    }
+
+    private static async Task Guard(ServerProcess? server, Task task)
+    {
         try
         {
-            var negotiated = clients[0].NegotiatedProtocolVersion ?? "?";
-            var load = Load();
-            var result = await ClosedLoop.RunAsync(level, call(clients), settings.Warmup, settings.Duration, settings.MaxPerWorker, server.CpuTime, cancellationToken);
-            _rows.Add((level, target, negotiated, result, load));
+            await task;
         }
-        catch (Exception ex) when (ex is HttpRequestException or ModelContextProtocol.McpException or OperationCanceledException)
+        catch (Exception ex) when (server is not null && ex is HttpRequestException or ModelContextProtocol.McpException or OperationCanceledException)
         {
             throw new BenchException($"{server.Candidate.Label}: {ex.Message}{server.Tail()}");
-        }
-        finally
-        {
-            await Sessions.CloseAsync(clients);
         }
     }
 
     private static string Cpu(double microseconds) => double.IsNaN(microseconds) ? "—" : microseconds.ToString("0", CultureInfo.InvariantCulture);
-
-    private static string Load() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 }
