@@ -10,8 +10,8 @@ namespace CycleTokens.Bench.Http;
 /// </summary>
 /// <param name="workers">Concurrent callers.</param>
 /// <param name="call">One call of worker <c>w</c>; <c>seq</c> runs on across warm-up and slices, never repeats for a worker.</param>
-/// <param name="serverCpu">Reads the server process's CPU time; null in process.</param>
-internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken, Task> call, Func<TimeSpan>? serverCpu)
+/// <param name="server">The server process, whose CPU time and file writes are read; null in process.</param>
+internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken, Task> call, int? server)
 {
     private readonly long[] _next = new long[workers];
     private readonly List<double>[] _samples = [.. Enumerable.Range(0, workers).Select(_ => new List<double>())];
@@ -19,6 +19,7 @@ internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken,
     private double _seconds;
     private TimeSpan _clientCpu;
     private TimeSpan _serverCpu;
+    private long _writes;
 
     /// <summary>Unmeasured calls for <paramref name="duration"/> (JIT tiering, connection pools, SQLite caches).</summary>
     public Task WarmAsync(TimeSpan duration, CancellationToken cancellationToken) => RunAsync(duration, int.MaxValue, measured: false, cancellationToken);
@@ -29,13 +30,15 @@ internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken,
         _loads.Add(double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture));
         using var self = Process.GetCurrentProcess();
         var clientBefore = self.TotalProcessorTime;
-        var serverBefore = serverCpu?.Invoke() ?? TimeSpan.Zero;
+        var serverBefore = server is { } pid ? ProcStats.CpuTime(pid) : TimeSpan.Zero;
+        var writesBefore = ProcStats.WriteCalls(server ?? Environment.ProcessId);
         var clock = Stopwatch.StartNew();
         await RunAsync(duration, maxPerWorker, measured: true, cancellationToken);
         _seconds += clock.Elapsed.TotalSeconds;
         self.Refresh();
         _clientCpu += self.TotalProcessorTime - clientBefore;
-        _serverCpu += (serverCpu?.Invoke() ?? TimeSpan.Zero) - serverBefore;
+        _serverCpu += (server is { } after ? ProcStats.CpuTime(after) : TimeSpan.Zero) - serverBefore;
+        _writes += ProcStats.WriteCalls(server ?? Environment.ProcessId) - writesBefore;
     }
 
     /// <summary>The slices so far as one result.</summary>
@@ -46,8 +49,9 @@ internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken,
             calls,
             _seconds,
             Summary.Of([.. _samples.SelectMany(s => s)]),
-            serverCpu is null ? double.NaN : _serverCpu.TotalMicroseconds / calls,
+            server is null ? double.NaN : _serverCpu.TotalMicroseconds / calls,
             _clientCpu.TotalMicroseconds / calls,
+            (double)_writes / calls,
             _loads.Min(),
             _loads.Max());
     }

@@ -76,8 +76,6 @@ internal sealed class ServerProcess : IDisposable
 
     public double RssMib() => ProcStats.RssMib(_process.Id);
 
-    public TimeSpan CpuTime() => ProcStats.CpuTime(_process.Id);
-
     /// <summary>The last lines the server wrote, for an error message.</summary>
     public string Tail()
     {

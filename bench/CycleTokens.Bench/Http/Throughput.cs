@@ -30,15 +30,15 @@ internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyL
                 var perRequest = await OpenAsync(ours, Sessions.PerRequest, level, open, cancellationToken);
                 var loops = new List<(string Target, string Revision, ClosedLoop Loop, ServerProcess? Server)>
                 {
-                    (Charge, Revision(sessioned), new ClosedLoop(level, Calls.HttpCharge(sessioned, $"h{level}"), ours.CpuTime), ours),
-                    (Charge, Revision(perRequest), new ClosedLoop(level, Calls.HttpCharge(perRequest, $"r{level}"), ours.CpuTime), ours),
+                    (Charge, Revision(sessioned), new ClosedLoop(level, Calls.HttpCharge(sessioned, $"h{level}"), ours.ProcessId), ours),
+                    (Charge, Revision(perRequest), new ClosedLoop(level, Calls.HttpCharge(perRequest, $"r{level}"), ours.ProcessId), ours),
                     (InProcess, "—", new ClosedLoop(level, Calls.InProcessCharge(inProcess, $"p{level}"), null), null),
-                    (Estimate, Revision(sessioned), new ClosedLoop(level, Calls.HttpEstimate(sessioned), ours.CpuTime), ours),
+                    (Estimate, Revision(sessioned), new ClosedLoop(level, Calls.HttpEstimate(sessioned), ours.ProcessId), ours),
                 };
                 if (reference is not null)
                 {
                     var echo = await OpenAsync(reference, Sessions.Sessioned, level, open, cancellationToken);
-                    loops.Add((Echo, Revision(echo), new ClosedLoop(level, Calls.Echo(echo), reference.CpuTime), reference));
+                    loops.Add((Echo, Revision(echo), new ClosedLoop(level, Calls.Echo(echo), reference.ProcessId), reference));
                 }
 
                 foreach (var (target, revision, loop, server) in loops)
@@ -69,13 +69,13 @@ internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyL
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(inv, $"Issue 12: closed loops, each session (or in-process caller) sends a call, awaits it, sends the next; per session count every loop is warmed {settings.Warmup.TotalSeconds:0} s, then they take turns in {settings.Rounds} rounds, {settings.Duration.TotalSeconds:0} s (or {settings.MaxPerWorker:N0} calls per session) each in all. Latency in ms; CPU in µs per call (the server process; this process: the clients, or the engine itself in process); load: one-minute load average at the slices' starts:");
+        text.AppendLine(inv, $"Issue 12: closed loops, each session (or in-process caller) sends a call, awaits it, sends the next; per session count every loop is warmed {settings.Warmup.TotalSeconds:0} s, then they take turns in {settings.Rounds} rounds, {settings.Duration.TotalSeconds:0} s (or {settings.MaxPerWorker:N0} calls per session) each in all. Latency in ms; CPU in µs per call (the server process; this process: the clients, or the engine itself in process); writes: write system calls per call of the process holding the file (mostly WAL page writes: fewer means more charges per commit); load: one-minute load average at the slices' starts:");
         text.AppendLine();
-        text.AppendLine("| sessions | target | revision | calls | calls per second | p50 | p99 | server CPU | client CPU | load |");
-        text.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("| sessions | target | revision | calls | calls per second | p50 | p99 | server CPU | client CPU | writes | load |");
+        text.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (sessions, target, revision, r) in _rows)
         {
-            text.AppendLine(inv, $"| {sessions} | {target} | {revision} | {r.Calls:N0} | {r.PerSecond:N0} | {r.Latency.Median / 1000:0.00} | {r.Latency.P99 / 1000:0.00} | {Cpu(r.ServerCpuPerCall)} | {Cpu(r.ClientCpuPerCall)} | {r.LoadMin:0.0}–{r.LoadMax:0.0} |");
+            text.AppendLine(inv, $"| {sessions} | {target} | {revision} | {r.Calls:N0} | {r.PerSecond:N0} | {r.Latency.Median / 1000:0.00} | {r.Latency.P99 / 1000:0.00} | {Cpu(r.ServerCpuPerCall)} | {Cpu(r.ClientCpuPerCall)} | {r.WritesPerCall:0.0} | {r.LoadMin:0.0}–{r.LoadMax:0.0} |");
         }
 
         text.AppendLine();
