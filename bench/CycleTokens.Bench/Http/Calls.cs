@@ -51,6 +51,22 @@ internal static class Calls
     public static Func<int, long, CancellationToken, Task> InProcessCharge(TokenLedger ledger, string prefix) => (w, seq, ct) =>
         ledger.ChargeAsync(BenchAccounts.Name(w), new ChargeRequest(Operation) { Params = Params, IdempotencyKey = Key(prefix, w, seq) }, ct);
 
+    // What the HTTP server does for every request before the tool runs: the key is looked up in the ledger (a read
+    // through the engine's one connection, the gate write batches hold through their commit), then the charge.
+    public static Func<int, long, CancellationToken, Task> InProcessAuthenticatedCharge(TokenLedger ledger, IReadOnlyList<string> secrets, string prefix)
+    {
+        var charge = InProcessCharge(ledger, prefix);
+        return async (w, seq, ct) =>
+        {
+            if (!(await ledger.AuthenticateAsync(secrets[w], ct)).Succeeded)
+            {
+                throw new BenchException("the bench key was refused");
+            }
+
+            await charge(w, seq, ct);
+        };
+    }
+
     private static string Key(string prefix, int worker, long seq) =>
         string.Create(CultureInfo.InvariantCulture, $"{prefix}-{worker}-{seq}");
 }

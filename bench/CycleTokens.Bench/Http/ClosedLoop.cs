@@ -10,7 +10,7 @@ namespace CycleTokens.Bench.Http;
 /// </summary>
 /// <param name="workers">Concurrent callers.</param>
 /// <param name="call">One call of worker <c>w</c>; <c>seq</c> runs on across warm-up and slices, never repeats for a worker.</param>
-/// <param name="server">The server process, whose CPU time and file writes are read; null in process.</param>
+/// <param name="server">The server process, whose CPU time is read; null in process.</param>
 internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken, Task> call, int? server)
 {
     private readonly long[] _next = new long[workers];
@@ -19,7 +19,6 @@ internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken,
     private double _seconds;
     private TimeSpan _clientCpu;
     private TimeSpan _serverCpu;
-    private long _writes;
 
     /// <summary>Unmeasured calls for <paramref name="duration"/> (JIT tiering, connection pools, SQLite caches).</summary>
     public Task WarmAsync(TimeSpan duration, CancellationToken cancellationToken) => RunAsync(duration, int.MaxValue, measured: false, cancellationToken);
@@ -31,14 +30,12 @@ internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken,
         using var self = Process.GetCurrentProcess();
         var clientBefore = self.TotalProcessorTime;
         var serverBefore = server is { } pid ? ProcStats.CpuTime(pid) : TimeSpan.Zero;
-        var writesBefore = ProcStats.WriteCalls(server ?? Environment.ProcessId);
         var clock = Stopwatch.StartNew();
         await RunAsync(duration, maxPerWorker, measured: true, cancellationToken);
         _seconds += clock.Elapsed.TotalSeconds;
         self.Refresh();
         _clientCpu += self.TotalProcessorTime - clientBefore;
         _serverCpu += (server is { } after ? ProcStats.CpuTime(after) : TimeSpan.Zero) - serverBefore;
-        _writes += ProcStats.WriteCalls(server ?? Environment.ProcessId) - writesBefore;
     }
 
     /// <summary>The slices so far as one result.</summary>
@@ -51,7 +48,6 @@ internal sealed class ClosedLoop(int workers, Func<int, long, CancellationToken,
             Summary.Of([.. _samples.SelectMany(s => s)]),
             server is null ? double.NaN : _serverCpu.TotalMicroseconds / calls,
             _clientCpu.TotalMicroseconds / calls,
-            (double)_writes / calls,
             _loads.Min(),
             _loads.Max());
     }

@@ -56,7 +56,7 @@ internal static class HttpMode
         {
             var text = new System.Text.StringBuilder();
             var secrets = await BenchAccounts.PrepareAsync(Path.Combine(folder.FullName, "http.db"), accounts, keys: true, cancellationToken);
-            await BenchAccounts.PrepareAsync(Path.Combine(folder.FullName, "in-process.db"), accounts, keys: false, cancellationToken);
+            var inProcessSecrets = await BenchAccounts.PrepareAsync(Path.Combine(folder.FullName, "in-process.db"), accounts, keys: true, cancellationToken);
             using (var server = await ServerProcess.StartAsync(ours, Path.Combine(folder.FullName, "http.db"), cancellationToken))
             using (var echo = reference is null ? null : await ServerProcess.StartAsync(reference, Path.Combine(folder.FullName, "unused.db"), cancellationToken))
             using (var ledger = TokenLedger.Open(new LedgerOptions { DatabasePath = Path.Combine(folder.FullName, "in-process.db") }))
@@ -66,7 +66,7 @@ internal static class HttpMode
                     text.AppendLine(await NegotiatedAsync(http, echo, cancellationToken));
                 }
 
-                var throughput = new Throughput(http, server, secrets, ledger, echo, settings);
+                var throughput = new Throughput(http, server, secrets, ledger, inProcessSecrets, echo, settings);
                 await throughput.RunAsync(levels, cancellationToken);
                 text.Append(throughput.Report());
             }

@@ -19,24 +19,6 @@ internal static class ProcStats
         throw new BenchException($"no VmRSS for process {pid}");
     }
 
-    /// <summary>
-    /// Write-family system calls so far (<c>syscw</c> in /proc/PID/io: write, pwrite, writev on files and pipes; socket
-    /// sends do not count). For a ledger process nearly all are the WAL's page writes, so fewer per charge means more
-    /// charges shared a commit.
-    /// </summary>
-    public static long WriteCalls(int pid)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/io"))
-        {
-            if (line.StartsWith("syscw:", StringComparison.Ordinal))
-            {
-                return long.Parse(line["syscw:".Length..].Trim(), CultureInfo.InvariantCulture);
-            }
-        }
-
-        throw new BenchException($"no syscw for process {pid}");
-    }
-
     /// <summary>User + system CPU time of all the process's threads so far.</summary>
     public static TimeSpan CpuTime(int pid)
     {

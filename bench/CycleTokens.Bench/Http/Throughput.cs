@@ -7,14 +7,16 @@ namespace CycleTokens.Bench.Http;
 
 /// <summary>
 /// Issue 12, items 1 and 2: for each session count, keyed charges over HTTP (2025-11-25 sessions and per-request
-/// 2026-07-28), the same charges on the engine in process, a read-only estimate over HTTP (the layers without the
-/// commit) and the reference's echo over its Streamable HTTP, interleaved in rounds; then the ratios the goals are read on.
+/// 2026-07-28), the same charges on the engine in process (alone, and after the key lookup each HTTP request makes), a
+/// read-only estimate over HTTP (the layers without the commit) and the reference's echo over its Streamable HTTP,
+/// interleaved in rounds; then the ratios the goals are read on.
 /// </summary>
-internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyList<string> secrets, TokenLedger inProcess, ServerProcess? reference, LoadSettings settings)
+internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyList<string> secrets, TokenLedger inProcess, IReadOnlyList<string> inProcessSecrets, ServerProcess? reference, LoadSettings settings)
 {
     private const string Charge = "ours: charge_for_operation over HTTP";
     private const string Estimate = "ours: estimate_operation over HTTP (reads, writes nothing)";
     private const string InProcess = "engine in process (TokenLedger.ChargeAsync)";
+    private const string Authenticated = "engine in process, AuthenticateAsync then ChargeAsync (as each HTTP request)";
     private const string Echo = "reference: echo over HTTP";
 
     private readonly List<(int Sessions, string Target, string Revision, LoadResult Result)> _rows = [];
@@ -33,6 +35,7 @@ internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyL
                     (Charge, Revision(sessioned), new ClosedLoop(level, Calls.HttpCharge(sessioned, $"h{level}"), ours.ProcessId), ours),
                     (Charge, Revision(perRequest), new ClosedLoop(level, Calls.HttpCharge(perRequest, $"r{level}"), ours.ProcessId), ours),
                     (InProcess, "—", new ClosedLoop(level, Calls.InProcessCharge(inProcess, $"p{level}"), null), null),
+                    (Authenticated, "—", new ClosedLoop(level, Calls.InProcessAuthenticatedCharge(inProcess, inProcessSecrets, $"a{level}"), null), null),
                     (Estimate, Revision(sessioned), new ClosedLoop(level, Calls.HttpEstimate(sessioned), ours.ProcessId), ours),
                 };
                 if (reference is not null)
@@ -69,13 +72,13 @@ internal sealed class Throughput(HttpClient http, ServerProcess ours, IReadOnlyL
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(inv, $"Issue 12: closed loops, each session (or in-process caller) sends a call, awaits it, sends the next; per session count every loop is warmed {settings.Warmup.TotalSeconds:0} s, then they take turns in {settings.Rounds} rounds, {settings.Duration.TotalSeconds:0} s (or {settings.MaxPerWorker:N0} calls per session) each in all. Latency in ms; CPU in µs per call (the server process; this process: the clients, or the engine itself in process); writes: write system calls per call of the process holding the file (mostly WAL page writes: fewer means more charges per commit); load: one-minute load average at the slices' starts:");
+        text.AppendLine(inv, $"Issue 12: closed loops, each session (or in-process caller) sends a call, awaits it, sends the next; per session count every loop is warmed {settings.Warmup.TotalSeconds:0} s, then they take turns in {settings.Rounds} rounds, {settings.Duration.TotalSeconds:0} s (or {settings.MaxPerWorker:N0} calls per session) each in all. Latency in ms; CPU in µs per call (the server process; this process: the clients, or the engine itself in process); load: one-minute load average at the slices' starts:");
         text.AppendLine();
-        text.AppendLine("| sessions | target | revision | calls | calls per second | p50 | p99 | server CPU | client CPU | writes | load |");
-        text.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("| sessions | target | revision | calls | calls per second | p50 | p99 | server CPU | client CPU | load |");
+        text.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (sessions, target, revision, r) in _rows)
         {
-            text.AppendLine(inv, $"| {sessions} | {target} | {revision} | {r.Calls:N0} | {r.PerSecond:N0} | {r.Latency.Median / 1000:0.00} | {r.Latency.P99 / 1000:0.00} | {Cpu(r.ServerCpuPerCall)} | {Cpu(r.ClientCpuPerCall)} | {r.WritesPerCall:0.0} | {r.LoadMin:0.0}–{r.LoadMax:0.0} |");
+            text.AppendLine(inv, $"| {sessions} | {target} | {revision} | {r.Calls:N0} | {r.PerSecond:N0} | {r.Latency.Median / 1000:0.00} | {r.Latency.P99 / 1000:0.00} | {Cpu(r.ServerCpuPerCall)} | {Cpu(r.ClientCpuPerCall)} | {r.LoadMin:0.0}–{r.LoadMax:0.0} |");
         }
 
         text.AppendLine();
