@@ -2,7 +2,7 @@
 # Benchmarks of the engine and of the built server; never part of `dotnet test` or CI, never fail a build.
 # See docs/benchmarks.md.
 #
-#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | hop | memory | share
+#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | hop | memory | share | http
 #   QUICK=1 bench/run.sh        a shorter run of the same modes (minutes, for checking the harness, not for figures)
 #
 # Builds and publishes what is measured into artifacts/bench/, installs the reference server from npm there, prints
@@ -16,7 +16,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 modes=("$@")
 [ ${#modes[@]} -eq 0 ] && modes=(all)
-[ "${modes[0]}" = all ] && modes=(startup ledger hop memory share)
+[ "${modes[0]}" = all ] && modes=(startup ledger hop memory share http)
 quick="${QUICK:-0}"
 work=artifacts/bench
 if [ "$quick" = 1 ]; then
@@ -134,11 +134,24 @@ share() {
   fi
 }
 
+# The published server (what the container runs) on a free loopback port, its limits raised so that they measure
+# nothing: rate and burst far above what one key sends, room for every idle session.
+http() {
+  say "http (issue 12: charges over HTTP with 1/16/64 sessions against in process and the reference's echo; memory with idle sessions)"
+  local args=(--server "ReadyToRun publish=$work/r2r/cycletokens serve --http http://127.0.0.1:{port} --db {db} --rate-limit 1000000 --rate-burst 1000000 --max-sessions-per-credential 1000")
+  [ -f "$reference" ] && args+=(--reference "reference: server-everything $reference_version (node)=PORT={port} node $reference streamableHttp")
+  if [ "$quick" = 1 ]; then
+    "${bench[@]}" http --sessions 1,16,64 --warmup 1 --seconds 3 --rounds 3 --idle-sessions 200 --settle 2 "${args[@]}"
+  else
+    "${bench[@]}" http --sessions 1,16,64 --warmup 3 --seconds 15 --rounds 5 --idle-sessions 1000 --settle 3 "${args[@]}"
+  fi
+}
+
 for mode in "${modes[@]}"; do
   case "$mode" in
-    startup | ledger | hop | memory | share) ;;
+    startup | ledger | hop | memory | share | http) ;;
     *)
-      echo "unknown mode '$mode' (modes: all startup ledger hop memory share)" >&2
+      echo "unknown mode '$mode' (modes: all startup ledger hop memory share http)" >&2
       exit 2
       ;;
   esac

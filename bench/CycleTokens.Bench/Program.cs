@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CycleTokens.Bench.Hop;
+using CycleTokens.Bench.Http;
 using CycleTokens.Bench.Ledger;
 using CycleTokens.Bench.Share;
 using CycleTokens.Bench.Startup;
@@ -14,13 +15,14 @@ internal static class Program
 {
     public static Task<int> Main(string[] args)
     {
-        var root = new RootCommand("Benchmarks of CycleTokens: the engine in process and the server over stdio (see docs/benchmarks.md).");
+        var root = new RootCommand("Benchmarks of CycleTokens: the engine in process and the server over stdio and HTTP (see docs/benchmarks.md).");
         root.Subcommands.Add(StartupMode.Create());
         root.Subcommands.Add(LedgerMode.Create());
         root.Subcommands.Add(HopMode.Create());
         root.Subcommands.Add(MemoryMode.Create());
         root.Subcommands.Add(ShareMode.Create());
         root.Subcommands.Add(ShareWorker.Create());
+        root.Subcommands.Add(HttpMode.Create());
         root.Subcommands.Add(LoopMode.Create());
         return root.Parse(args).InvokeAsync();
     }
