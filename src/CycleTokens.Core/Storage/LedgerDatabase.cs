@@ -109,7 +109,8 @@ internal sealed class LedgerDatabase : IDisposable
             db.Execute($"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}");
             db.InstallBusyHandler(options.BusyTimeout);
             db._busyTimeout = options.BusyTimeout;
-            OpenDiagnosis.CheckSchema(Migrator.CurrentVersion(db), db.Tables(), options.ReadOnly, full);
+            var (version, tables) = db.SchemaState();
+            OpenDiagnosis.CheckSchema(version, tables, options.ReadOnly, full);
             db.Execute("PRAGMA temp_store = MEMORY");
             if (!options.ReadOnly)
             {
@@ -181,18 +182,30 @@ internal sealed class LedgerDatabase : IDisposable
     private static string ImmutableUri(string full) =>
         "file:" + full.Replace("%", "%25", StringComparison.Ordinal).Replace("?", "%3f", StringComparison.Ordinal).Replace("#", "%23", StringComparison.Ordinal) + "?immutable=1";
 
-    private List<string> Tables()
+    // The schema version and the table names in one statement, so one read snapshot: read apart, another connection's
+    // first migration could commit in between (version 0, tables present), and a new file opened by several processes at
+    // once looked like another application's database to the one that read late.
+    private (int Version, List<string> Tables) SchemaState()
     {
         var tables = new List<string>();
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' ESCAPE '~'";
+        command.CommandText = """
+            SELECT v.user_version, m.name
+            FROM pragma_user_version AS v
+            LEFT JOIN sqlite_master AS m ON m.type = 'table' AND m.name NOT LIKE 'sqlite~_%' ESCAPE '~'
+            """;
         using var reader = command.ExecuteReader();
+        var version = 0;
         while (reader.Read())
         {
-            tables.Add(reader.GetString(0));
+            version = reader.GetInt32(0);
+            if (!reader.IsDBNull(1))
+            {
+                tables.Add(reader.GetString(1));
+            }
         }
 
-        return tables;
+        return (version, tables);
     }
 
     /// <summary>
