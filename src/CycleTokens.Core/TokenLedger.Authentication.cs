@@ -56,7 +56,9 @@ public sealed partial class TokenLedger
         }
 
         var hash = ApiKeySecret.Hash(secret!);
-        var (key, now) = await ReadAsync(null, () => (FindKeyByHash(hash), _now), cancellationToken);
+        var (key, now) = _lookups is null
+            ? await ReadAsync(null, () => (FindKeyByHash(hash), _now), cancellationToken)
+            : (await _lookups.RunAsync(connection => FindKeyByHash(connection, hash), cancellationToken), _time.GetUtcNow());
         if (key is null)
         {
             return KeyAuthentication.Refused(KeyAuthFailure.Unknown);
@@ -130,6 +132,15 @@ public sealed partial class TokenLedger
     private ApiKey? FindKeyByHash(byte[] hash)
     {
         using var reader = _db.Command(ApiKeyByHashSql).With("$hash", hash).ExecuteReader();
+        return reader.Read() ? ReadKey(reader) : null;
+    }
+
+    private static ApiKey? FindKeyByHash(SqliteConnection connection, byte[] hash)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = ApiKeyByHashSql;
+        command.Parameters.AddWithValue("$hash", hash);
+        using var reader = command.ExecuteReader();
         return reader.Read() ? ReadKey(reader) : null;
     }
 
