@@ -56,9 +56,7 @@ public sealed partial class TokenLedger
         }
 
         var hash = ApiKeySecret.Hash(secret!);
-        var (key, now) = _lookups is null
-            ? await ReadAsync(null, () => (FindKeyByHash(hash), _now), cancellationToken)
-            : (await _lookups.RunAsync(connection => FindKeyByHash(connection, hash), cancellationToken), _time.GetUtcNow());
+        var (key, now) = await ReadAsync(null, () => (FindKeyByHash(hash), _now), cancellationToken);
         if (key is null)
         {
             return KeyAuthentication.Refused(KeyAuthFailure.Unknown);
@@ -132,15 +130,6 @@ public sealed partial class TokenLedger
     private ApiKey? FindKeyByHash(byte[] hash)
     {
         using var reader = _db.Command(ApiKeyByHashSql).With("$hash", hash).ExecuteReader();
-        return reader.Read() ? ReadKey(reader) : null;
-    }
-
-    private static ApiKey? FindKeyByHash(SqliteConnection connection, byte[] hash)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = ApiKeyByHashSql;
-        command.Parameters.AddWithValue("$hash", hash);
-        using var reader = command.ExecuteReader();
         return reader.Read() ? ReadKey(reader) : null;
     }
 

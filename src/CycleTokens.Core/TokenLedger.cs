@@ -37,7 +37,6 @@ public sealed partial class TokenLedger : IDisposable
 
     // The user row checked at the start of the current read (its snapshot) or write (under its lock, nothing due).
     private UserRow? _snapshotUser;
-    private readonly LookupConnections? _lookups;
     private UserRow? _checkedUser;
     private (string Account, CacheKey Key, long? LastMs)? _checkedCache;
 
@@ -67,8 +66,6 @@ public sealed partial class TokenLedger : IDisposable
         }
 
         _journal = new Journal(_db, ids, _usage);
-        // Key lookups (every HTTP request makes one) read beside the engine's connection instead of queueing with writes.
-        _lookups = options.ReadOnly ? null : new LookupConnections(_db.Path, options.BusyTimeout, Math.Max(2, Environment.ProcessorCount));
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
@@ -112,7 +109,6 @@ public sealed partial class TokenLedger : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _lookups?.Dispose();
         _db.Dispose();
         _gate.Dispose();
     }
