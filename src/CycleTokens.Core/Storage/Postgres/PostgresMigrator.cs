@@ -17,7 +17,7 @@ internal static class PostgresMigrator
 {
     // The advisory lock every CycleTokens migrator takes: "CycleTok" in ASCII. Advisory locks are per database, so
     // ledgers in different databases never wait on each other.
-    private const long LockKey = 0x4379_636C_6554_6F6B;
+    internal const long LockKey = 0x4379_636C_6554_6F6B;
 
     // Relations in the current schema that a CycleTokens ledger may not share its schema with: tables, partitioned and
     // foreign tables, views and materialized views (indexes and sequences belong to tables).
