@@ -19,7 +19,7 @@ if [ -f "$dir/data/postmaster.pid" ]; then
     || echo "postgres: pg_ctl stop failed for $dir" >&2
 fi
 
-# Only a folder that start.sh made: never delete something that is not a cluster folder.
-if [ -f "$dir/data/PG_VERSION" ] || [ -f "$dir/env" ]; then
+# Only a folder that start.sh made (or an empty one, when it failed early): never delete anything else.
+if [ -f "$dir/data/PG_VERSION" ] || [ -f "$dir/env" ] || [ -f "$dir/initdb.log" ] || [ -z "$(ls -A "$dir")" ]; then
   rm -rf "$dir"
 fi
