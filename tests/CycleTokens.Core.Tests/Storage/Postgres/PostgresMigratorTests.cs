@@ -90,8 +90,13 @@ public sealed class PostgresMigratorTests : IAsyncLifetime, IDisposable
         }
 
         var migration = MigrateAsync();
-        // Wait until this migrator's session queues for the advisory lock (it must read the version only once it holds it).
-        while ((long)(await Db.ScalarAsync("SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND NOT granted", Token))! == 0)
+        // Wait until this migrator's session queues for the advisory lock (it must read the version only once it holds
+        // it); pg_locks covers the whole server, where other tests' databases may be migrating meanwhile.
+        const string Waiting = """
+            SELECT count(*) FROM pg_catalog.pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+            """;
+        while ((long)(await Db.ScalarAsync(Waiting, Token))! == 0)
         {
             if (migration.IsCompleted)
             {
