@@ -15,7 +15,7 @@ public enum LedgerOpenFailure
     /// <summary>The file is not a SQLite database.</summary>
     NotADatabase,
 
-    /// <summary>The file is a SQLite database without the CycleTokens schema.</summary>
+    /// <summary>The file is a SQLite database without the CycleTokens schema, or the PostgreSQL database has tables but not that schema.</summary>
     NotALedger,
 
     /// <summary>The schema is newer than this build, or (read-only) older and so cannot be migrated.</summary>
