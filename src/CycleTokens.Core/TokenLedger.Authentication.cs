@@ -1,6 +1,6 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Keys;
-using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
 using Microsoft.Data.Sqlite;
 

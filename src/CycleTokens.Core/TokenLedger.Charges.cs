@@ -6,6 +6,7 @@ using CycleTokens.Core.History;
 using CycleTokens.Core.Idempotency;
 using CycleTokens.Core.Pricing;
 using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
 
 namespace CycleTokens.Core;

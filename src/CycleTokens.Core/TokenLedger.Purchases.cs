@@ -4,6 +4,7 @@ using CycleTokens.Core.History;
 using CycleTokens.Core.Idempotency;
 using CycleTokens.Core.Purchases;
 using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
 using Microsoft.Data.Sqlite;
 

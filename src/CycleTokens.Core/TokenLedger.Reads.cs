@@ -2,6 +2,7 @@ using CycleTokens.Core.Accounts;
 using CycleTokens.Core.History;
 using CycleTokens.Core.Pricing;
 using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
 using Microsoft.Data.Sqlite;
 

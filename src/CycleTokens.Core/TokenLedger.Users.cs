@@ -2,6 +2,7 @@ using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Events;
 using CycleTokens.Core.History;
 using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 
 namespace CycleTokens.Core;
 

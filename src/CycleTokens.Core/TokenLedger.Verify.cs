@@ -1,5 +1,6 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Verification;
 using Microsoft.Data.Sqlite;
 

@@ -3,6 +3,7 @@ using CycleTokens.Core.Events;
 using CycleTokens.Core.Ids;
 using CycleTokens.Core.Pricing;
 using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
 using CycleTokens.Core.Purchases;
-using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Tests.Support;
 
 namespace CycleTokens.Core.Tests.Invariants;

@@ -1,5 +1,5 @@
 using CycleTokens.Core.Charges;
-using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Tests.Support;
 
 namespace CycleTokens.Core.Tests.Keys;

@@ -1,4 +1,4 @@
-using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;

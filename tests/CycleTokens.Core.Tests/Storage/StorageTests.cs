@@ -1,7 +1,7 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.History;
-using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Tests.Support;
 
 namespace CycleTokens.Core.Tests.Storage;

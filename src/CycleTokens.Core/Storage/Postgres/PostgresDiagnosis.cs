@@ -4,7 +4,7 @@ namespace CycleTokens.Core.Storage.Postgres;
 
 /// <summary>
 /// Says why a PostgreSQL database cannot be used as a ledger, in one sentence naming the database, as
-/// <see cref="OpenDiagnosis"/> does for a SQLite file.
+/// <see cref="Sqlite.OpenDiagnosis"/> does for a SQLite file.
 /// </summary>
 internal static class PostgresDiagnosis
 {

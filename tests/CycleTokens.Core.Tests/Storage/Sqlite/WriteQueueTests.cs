@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using CycleTokens.Core.Charges;
-using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Tests.Support;
 
-namespace CycleTokens.Core.Tests.Storage;
+namespace CycleTokens.Core.Tests.Storage.Sqlite;
 
 /// <summary>
 /// The cross-process write queue. Each <see cref="WriteQueue"/> opens its own file description, so queues in one

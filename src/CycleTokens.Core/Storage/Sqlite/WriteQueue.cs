@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace CycleTokens.Core.Storage;
+namespace CycleTokens.Core.Storage.Sqlite;
 
 /// <summary>
 /// A first-come, first-served queue for the ledger's write lock, shared by every process that opens the file.

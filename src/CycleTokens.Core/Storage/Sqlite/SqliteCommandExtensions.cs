@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace CycleTokens.Core.Storage;
+namespace CycleTokens.Core.Storage.Sqlite;
 
 /// <summary>Binding helpers for reused commands: a parameter is created once and its value replaced after.</summary>
 internal static class SqliteCommandExtensions

@@ -1,4 +1,4 @@
-namespace CycleTokens.Core.Storage;
+namespace CycleTokens.Core.Storage.Sqlite;
 
 /// <summary>
 /// Applies the embedded schema scripts (<c>Schema/NNN_name.sql</c>) above <c>PRAGMA user_version</c>, each in its
@@ -6,7 +6,7 @@ namespace CycleTokens.Core.Storage;
 /// </summary>
 internal static class Migrator
 {
-    private const string Prefix = "CycleTokens.Core.Storage.Schema.";
+    private const string Prefix = "CycleTokens.Core.Storage.Sqlite.Schema.";
 
     internal static int LatestVersion => Scripts().Max(s => s.Version);
 

@@ -1,6 +1,6 @@
 using CycleTokens.Core.Accounts;
 
-namespace CycleTokens.Core.Storage;
+namespace CycleTokens.Core.Storage.Sqlite;
 
 /// <summary>
 /// The <c>usage_months</c> table: per user, calendar month (of the transaction's time, in the ledger's month time zone)

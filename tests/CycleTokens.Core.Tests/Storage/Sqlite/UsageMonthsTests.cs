@@ -1,9 +1,9 @@
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.History;
-using CycleTokens.Core.Storage;
+using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Tests.Support;
 
-namespace CycleTokens.Core.Tests.Storage;
+namespace CycleTokens.Core.Tests.Storage.Sqlite;
 
 /// <summary>
 /// usage_months (schema 2): whole-month usage read from the per-month totals must always equal what the journal scan

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
-namespace CycleTokens.Core.Storage;
+namespace CycleTokens.Core.Storage.Sqlite;
 
 /// <summary>
 /// Says why a ledger file cannot be opened, naming the path and the cause, instead of SQLite's bare codes

@@ -1,7 +1,7 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Ids;
 
-namespace CycleTokens.Core.Storage;
+namespace CycleTokens.Core.Storage.Sqlite;
 
 /// <summary>
 /// Appends transactions: applies the postings to the stored balances, writes the row with its chain hash, writes the

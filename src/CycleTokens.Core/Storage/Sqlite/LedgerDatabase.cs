@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
-namespace CycleTokens.Core.Storage;
+namespace CycleTokens.Core.Storage.Sqlite;
 
 /// <summary>
 /// One open connection to the ledger file with its pragmas set and a cache of prepared commands.
