@@ -4,35 +4,13 @@ using CycleTokens.Core.History;
 using CycleTokens.Core.Idempotency;
 using CycleTokens.Core.Purchases;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
-using Microsoft.Data.Sqlite;
 
 namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
     private const long MaxPurchaseTokens = 10_000_000;
-
-    private const string PurchaseColumns = "id, account, tokens, amount_cents, method, status, checkout_url, currency, created_ms, completed_ms, tx_id";
-
-    private const string InsertPurchaseSql = """
-        INSERT INTO purchases (id, account, tokens, amount_cents, method, status, checkout_url, currency, created_ms)
-        VALUES ($id, $account, $tokens, $cents, $method, 'pending', $url, $currency, $now)
-        """;
-
-    private const string LoadPurchaseSql = "SELECT " + PurchaseColumns + " FROM purchases WHERE id = $id";
-
-    private const string ListPurchasesSql = "SELECT " + PurchaseColumns + """
-         FROM purchases
-        WHERE ($account IS NULL OR account = $account) AND ($status IS NULL OR status = $status)
-        ORDER BY created_ms, id
-        LIMIT $limit
-        """;
-
-    private const string CompletePurchaseSql = """
-        UPDATE purchases SET status = 'completed', completed_ms = $now, tx_id = $tx WHERE id = $id AND status = 'pending'
-        """;
 
     /// <summary>Starts a purchase: a pending purchase with its checkout reference. Credits nothing.</summary>
     /// <exception cref="LedgerException">Invalid tokens or method, or a key reused with other arguments.</exception>
@@ -58,17 +36,16 @@ public sealed partial class TokenLedger
                 var id = _ids.NewId("pur");
                 var cents = Catalog.PurchasePriceCents(tokens);
                 var isCard = method == "card";
-                _db.Command(InsertPurchaseSql)
-                    .With("$id", id)
-                    .With("$account", account)
-                    .With("$tokens", tokens)
-                    .With("$cents", cents)
-                    .With("$method", method)
-                    .With("$url", isCard ? CheckoutUrl(id) : null)
-                    .With("$currency", isCard ? null : method.ToUpperInvariant())
-                    .With("$now", _nowMs)
-                    .ExecuteNonQuery();
-                var purchase = LoadPurchase(id)!;
+                _purchases.Insert(new NewPurchase(
+                    id,
+                    account,
+                    tokens,
+                    cents,
+                    method,
+                    isCard ? CheckoutUrl(id) : null,
+                    isCard ? null : method.ToUpperInvariant(),
+                    _nowMs));
+                var purchase = _purchases.Load(id)!;
                 Emit(LedgerEventNames.PurchaseInitiated, account, ("purchase_id", id), ("tokens", tokens), ("amount_eur", purchase.AmountEur), ("method", method));
                 return new PurchaseResult(purchase, user.Balance, Replayed: false);
             },
@@ -84,7 +61,7 @@ public sealed partial class TokenLedger
         CheckId(purchaseId, "purchase_id");
         return ReadAsync(
             null,
-            () => LoadPurchase(purchaseId) is { } p && p.Account == account ? p : throw LedgerException.NotFound("Purchase", "purchase_id", purchaseId),
+            () => _purchases.Load(purchaseId) is { } p && p.Account == account ? p : throw LedgerException.NotFound("Purchase", "purchase_id", purchaseId),
             cancellationToken);
     }
 
@@ -109,18 +86,7 @@ public sealed partial class TokenLedger
                     throw LedgerException.NoSuchUser(account);
                 }
 
-                var list = new List<Purchase>();
-                using var reader = _db.Command(ListPurchasesSql)
-                    .With("$account", account)
-                    .With("$status", status?.ToString().ToLowerInvariant())
-                    .With("$limit", limit)
-                    .ExecuteReader();
-                while (reader.Read())
-                {
-                    list.Add(ReadPurchase(reader));
-                }
-
-                return list;
+                return _purchases.List(account, status, limit);
             },
             cancellationToken);
     }
@@ -137,7 +103,7 @@ public sealed partial class TokenLedger
             null,
             () =>
             {
-                var purchase = LoadPurchase(purchaseId) ?? throw LedgerException.NotFound("Purchase", "purchase_id", purchaseId);
+                var purchase = _purchases.Load(purchaseId) ?? throw LedgerException.NotFound("Purchase", "purchase_id", purchaseId);
                 var user = EnsureUser(purchase.Account);
                 if (purchase.Status == PurchaseStatus.Completed)
                 {
@@ -158,9 +124,9 @@ public sealed partial class TokenLedger
                     },
                     _nowMs,
                     user.MonthKey);
-                _db.Command(CompletePurchaseSql).With("$id", purchaseId).With("$now", _nowMs).With("$tx", row.Id).ExecuteNonQuery();
+                _purchases.Complete(purchaseId, _nowMs, row.Id);
                 Emit(LedgerEventNames.TokenAdded, purchase.Account, ("amount", purchase.Tokens), ("source", "purchase"), ("purchase_id", purchaseId), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
-                return new PurchaseResult(LoadPurchase(purchaseId)!, row.BalanceAfter, Replayed: false);
+                return new PurchaseResult(_purchases.Load(purchaseId)!, row.BalanceAfter, Replayed: false);
             },
             cancellationToken);
     }
@@ -171,23 +137,4 @@ public sealed partial class TokenLedger
         var baseUrl = _options.CheckoutBaseUrl.AbsoluteUri;
         return (baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/") + Uri.EscapeDataString(purchaseId);
     }
-
-    private Purchase? LoadPurchase(string purchaseId)
-    {
-        using var reader = _db.Command(LoadPurchaseSql).With("$id", purchaseId).ExecuteReader();
-        return reader.Read() ? ReadPurchase(reader) : null;
-    }
-
-    private static Purchase ReadPurchase(SqliteDataReader r) => new(
-        r.GetString(0),
-        r.GetString(1),
-        r.GetInt64(2),
-        r.GetInt64(3),
-        r.GetString(4),
-        Enum.Parse<PurchaseStatus>(r.GetString(5), ignoreCase: true),
-        r.GetStringOrNull(6),
-        r.GetStringOrNull(7),
-        FromMs(r.GetInt64(8)),
-        r.GetInt64OrNull(9) is { } completed ? FromMs(completed) : null,
-        r.GetStringOrNull(10));
 }

@@ -24,6 +24,9 @@ public sealed partial class TokenLedger : IDisposable
     private readonly LedgerDatabase _db;
     private readonly Journal _journal;
     private readonly UsageMonths _usage;
+#pragma warning disable CA1859 // The stores are the seam a second backend plugs into; one implementation exists so far.
+    private readonly IPurchaseStore _purchases;
+#pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
     private readonly TimeProvider _time;
@@ -67,6 +70,7 @@ public sealed partial class TokenLedger : IDisposable
         }
 
         _journal = new Journal(_db, ids, _usage);
+        _purchases = new SqlitePurchaseStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
