@@ -1,6 +1,5 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Keys;
-using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
 using Microsoft.Data.Sqlite;
 
@@ -8,18 +7,6 @@ namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string ApiKeyByHashSql = "SELECT " + ApiKeyColumns + " FROM api_keys WHERE secret_hash = $hash";
-
-    private const string ListApiKeysSql = "SELECT " + ApiKeyColumns + " FROM api_keys ORDER BY created_ms, id";
-
-    private const string ListAccountApiKeysSql = "SELECT " + ApiKeyColumns + " FROM api_keys WHERE account = $account ORDER BY created_ms, id";
-
-    // Only the first authentication in a minute writes; the guard makes racing processes' writes after the first no-ops.
-    private const string TouchApiKeySql = """
-        UPDATE api_keys SET last_used_ms = $now
-         WHERE id = $id AND revoked_ms IS NULL AND (last_used_ms IS NULL OR last_used_ms <= $stale)
-        """;
-
     /// <summary>How finely <see cref="ApiKey.LastUsedAt"/> follows use.</summary>
     internal static readonly TimeSpan LastUseResolution = TimeSpan.FromMinutes(1);
 
@@ -56,7 +43,7 @@ public sealed partial class TokenLedger
         }
 
         var hash = ApiKeySecret.Hash(secret!);
-        var (key, now) = await ReadAsync(null, () => (FindKeyByHash(hash), _now), cancellationToken);
+        var (key, now) = await ReadAsync(null, () => (_apiKeys.FindByHash(hash), _now), cancellationToken);
         if (key is null)
         {
             return KeyAuthentication.Refused(KeyAuthFailure.Unknown);
@@ -91,13 +78,13 @@ public sealed partial class TokenLedger
     {
         if (account is null)
         {
-            return ReadAsync<IReadOnlyList<ApiKey>>(null, () => ReadKeys(_db.Command(ListApiKeysSql)), cancellationToken);
+            return ReadAsync<IReadOnlyList<ApiKey>>(null, () => _apiKeys.List(null), cancellationToken);
         }
 
         Check.UserAccount(account);
         return ReadAsync<IReadOnlyList<ApiKey>>(
             account,
-            () => ReadKeys(_db.Command(ListAccountApiKeysSql).With("$account", account)),
+            () => _apiKeys.List(account),
             cancellationToken,
             missing: MissingUser.Refuse);
     }
@@ -110,11 +97,8 @@ public sealed partial class TokenLedger
                 null,
                 () =>
                 {
-                    _db.Command(TouchApiKeySql)
-                        .With("$id", key.Id)
-                        .With("$now", _nowMs)
-                        .With("$stale", _nowMs - (long)LastUseResolution.TotalMilliseconds)
-                        .ExecuteNonQuery();
+                    // Only the first authentication in a minute writes.
+                    _apiKeys.RecordUse(key.Id, _nowMs, _nowMs - (long)LastUseResolution.TotalMilliseconds);
                     return _now;
                 },
                 cancellationToken);
@@ -125,23 +109,5 @@ public sealed partial class TokenLedger
             Log.KeyLastUseSkipped(_logger, key.Id);
             return key;
         }
-    }
-
-    private ApiKey? FindKeyByHash(byte[] hash)
-    {
-        using var reader = _db.Command(ApiKeyByHashSql).With("$hash", hash).ExecuteReader();
-        return reader.Read() ? ReadKey(reader) : null;
-    }
-
-    private static List<ApiKey> ReadKeys(SqliteCommand command)
-    {
-        var keys = new List<ApiKey>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            keys.Add(ReadKey(reader));
-        }
-
-        return keys;
     }
 }

@@ -1,30 +1,11 @@
 using CycleTokens.Core.Keys;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
-using Microsoft.Data.Sqlite;
 
 namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string ApiKeyColumns = "id, account, role, name, created_ms, expires_ms, revoked_ms, last_used_ms, max_per_call, max_per_day, confirm_above";
-
-    private const string InsertApiKeySql = """
-        INSERT INTO api_keys (id, secret_hash, account, role, name, created_ms, expires_ms, max_per_call, max_per_day, confirm_above)
-        VALUES ($id, $hash, $account, $role, $name, $now, $expires, $max_per_call, $max_per_day, $confirm_above)
-        """;
-
-    private const string FindApiKeySql = "SELECT " + ApiKeyColumns + " FROM api_keys WHERE id = $id";
-
-    private const string RevokeApiKeySql = "UPDATE api_keys SET revoked_ms = $now WHERE id = $id AND revoked_ms IS NULL";
-
-    private const string UpdateApiKeySql = """
-        UPDATE api_keys SET name = $name, expires_ms = $expires, max_per_call = $max_per_call, max_per_day = $max_per_day,
-                            confirm_above = $confirm_above
-         WHERE id = $id
-        """;
-
     /// <summary>
     /// Operator only: issues an API key for <paramref name="account"/> and returns its secret, the one time it exists
     /// outside the caller. The ledger stores the secret's SHA-256 hash, never the secret.
@@ -64,18 +45,7 @@ public sealed partial class TokenLedger
             {
                 var user = EnsureUser(account);
                 var key = new ApiKey(id, account, role, name, _now, expiresInDays is { } days ? _now.AddDays(days) : null, null, null, limits);
-                _db.Command(InsertApiKeySql)
-                    .With("$id", id)
-                    .With("$hash", hash)
-                    .With("$account", account)
-                    .With("$role", role.ToWireName())
-                    .With("$name", name)
-                    .With("$now", _nowMs)
-                    .With("$expires", key.ExpiresAt?.ToUnixTimeMilliseconds())
-                    .With("$max_per_call", limits.MaxPerCall)
-                    .With("$max_per_day", limits.MaxPerDay)
-                    .With("$confirm_above", limits.ConfirmAbove)
-                    .ExecuteNonQuery();
+                _apiKeys.Insert(key, hash);
                 AppendKeyEntry(KeyJournal.Create, key, KeyJournal.CreateDetails(key), user.MonthKey);
                 return new CreatedKey(secret, key);
             },
@@ -105,7 +75,7 @@ public sealed partial class TokenLedger
                 }
 
                 var user = EnsureUser(key.Account);
-                _db.Command(RevokeApiKeySql).With("$id", keyId).With("$now", _nowMs).ExecuteNonQuery();
+                _apiKeys.Revoke(keyId, _nowMs);
                 var revoked = key with { RevokedAt = _now };
                 AppendKeyEntry(KeyJournal.Revoke, revoked, null, user.MonthKey);
                 return new KeyChangeResult(revoked, Changed: true);
@@ -156,14 +126,7 @@ public sealed partial class TokenLedger
                 }
 
                 var user = EnsureUser(key.Account);
-                _db.Command(UpdateApiKeySql)
-                    .With("$id", keyId)
-                    .With("$name", updated.Name)
-                    .With("$expires", updated.ExpiresAt?.ToUnixTimeMilliseconds())
-                    .With("$max_per_call", updated.Budget.MaxPerCall)
-                    .With("$max_per_day", updated.Budget.MaxPerDay)
-                    .With("$confirm_above", updated.Budget.ConfirmAbove)
-                    .ExecuteNonQuery();
+                _apiKeys.Update(updated);
                 AppendKeyEntry(KeyJournal.Update, updated, KeyJournal.UpdateDetails(key, updated), user.MonthKey);
                 return new KeyChangeResult(updated, Changed: true);
             },
@@ -181,23 +144,6 @@ public sealed partial class TokenLedger
             _nowMs,
             monthKey);
 
-    private ApiKey LoadKey(string keyId)
-    {
-        using var reader = _db.Command(FindApiKeySql).With("$id", keyId).ExecuteReader();
-        return reader.Read() ? ReadKey(reader) : throw LedgerException.NotFound("Key", "key_id", keyId);
-    }
-
-    /// <summary>A key from the columns of <see cref="ApiKeyColumns"/>, in that order.</summary>
-    private static ApiKey ReadKey(SqliteDataReader r) => new(
-        r.GetString(0),
-        r.GetString(1),
-        KeyRoles.Parse(r.GetString(2)),
-        r.GetStringOrNull(3),
-        FromMs(r.GetInt64(4)),
-        OptionalTime(r, 5),
-        OptionalTime(r, 6),
-        OptionalTime(r, 7),
-        new KeyBudget(r.GetInt64OrNull(8), r.GetInt64OrNull(9), r.GetInt64OrNull(10)));
-
-    private static DateTimeOffset? OptionalTime(SqliteDataReader r, int ordinal) => r.GetInt64OrNull(ordinal) is { } ms ? FromMs(ms) : null;
+    private ApiKey LoadKey(string keyId) =>
+        _apiKeys.Find(keyId) ?? throw LedgerException.NotFound("Key", "key_id", keyId);
 }
