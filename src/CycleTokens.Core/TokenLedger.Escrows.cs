@@ -4,42 +4,12 @@ using CycleTokens.Core.Events;
 using CycleTokens.Core.History;
 using CycleTokens.Core.Idempotency;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
-using Microsoft.Data.Sqlite;
 
 namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string EscrowColumns =
-        "id, account, amount, allowance_part, purchased_part, month_key, job_id, fab_id, status, metadata, created_ms, expires_ms, released_ms, cancelled_ms";
-
-    private const string InsertEscrowSql = """
-        INSERT INTO escrows (id, account, amount, allowance_part, purchased_part, month_key, hold_seq, job_id, fab_id, status, metadata, created_ms, expires_ms)
-        VALUES ($id, $account, $amount, $allowance, $purchased, $month, $seq, $job, $fab, 'held', $metadata, $now, $expires)
-        """;
-
-    private const string LoadEscrowSql = "SELECT " + EscrowColumns + " FROM escrows WHERE id = $id";
-
-    private const string ListEscrowsSql = "SELECT " + EscrowColumns + """
-         FROM escrows WHERE account = $account AND hold_seq > $start AND ($status IS NULL OR status = $status) ORDER BY created_ms, id
-        """;
-
-    private const string HoldSeqSql = "SELECT hold_seq FROM escrows WHERE id = $id";
-
-    private const string DueEscrowIdsSql = """
-        SELECT id FROM escrows WHERE account = $account AND status = 'held' AND expires_ms <= $now ORDER BY created_ms, id
-        """;
-
-    private const string HeldEscrowIdsSql = "SELECT id FROM escrows WHERE account = $account AND status = 'held' ORDER BY created_ms, id";
-
-    private const string ReleaseEscrowSql = "UPDATE escrows SET status = 'released', released_ms = $now WHERE id = $id AND status = 'held'";
-
-    private const string CancelEscrowSql = "UPDATE escrows SET status = 'cancelled', cancelled_ms = $now WHERE id = $id AND status = 'held'";
-
-    private const string HeldTotalSql = "SELECT COALESCE(SUM(amount), 0) FROM escrows WHERE account = $account AND status = 'held'";
-
     /// <summary>Holds tokens from the user (allowance first) in a new escrow for a job at a fab.</summary>
     /// <exception cref="LedgerException">Invalid argument, insufficient tokens, or a key reused with other arguments.</exception>
     public Task<EscrowResult> CreateEscrowAsync(string account, EscrowRequest request, CancellationToken cancellationToken = default)
@@ -81,20 +51,19 @@ public sealed partial class TokenLedger
                     },
                     _nowMs,
                     user.MonthKey);
-                _db.Command(InsertEscrowSql)
-                    .With("$id", id)
-                    .With("$account", account)
-                    .With("$amount", request.Amount)
-                    .With("$allowance", fromAllowance)
-                    .With("$purchased", fromPurchased)
-                    .With("$month", user.MonthKey)
-                    .With("$seq", row.Seq)
-                    .With("$job", job)
-                    .With("$fab", fab)
-                    .With("$metadata", metadata)
-                    .With("$now", _nowMs)
-                    .With("$expires", expiresMs)
-                    .ExecuteNonQuery();
+                _escrows.Insert(new NewEscrow(
+                    id,
+                    account,
+                    request.Amount,
+                    fromAllowance,
+                    fromPurchased,
+                    user.MonthKey,
+                    row.Seq,
+                    job,
+                    fab,
+                    metadata,
+                    _nowMs,
+                    expiresMs));
                 Emit(LedgerEventNames.EscrowCreated, account, ("escrow_id", id), ("amount", request.Amount), ("job_id", job), ("fab_id", fab), ("balance", row.BalanceAfter));
                 return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false);
             },
@@ -145,7 +114,7 @@ public sealed partial class TokenLedger
             {
                 var user = EnsureUser(account);
                 var escrow = HeldEscrow(account, escrowId);
-                _db.Command(ReleaseEscrowSql).With("$id", escrowId).With("$now", _nowMs).ExecuteNonQuery();
+                _escrows.Release(escrowId, _nowMs);
                 var fab = AccountNames.Fab(escrow.FabId);
                 var row = _journal.Append(
                     new TxDraft(
@@ -196,7 +165,7 @@ public sealed partial class TokenLedger
 
     private void CancelDueEscrows(string account)
     {
-        foreach (var id in Ids(DueEscrowIdsSql, account))
+        foreach (var id in _escrows.DueIds(account, _nowMs))
         {
             CancelEscrow(account, id, "expired", null);
         }
@@ -204,7 +173,7 @@ public sealed partial class TokenLedger
 
     private int CancelAllHeldEscrows(string account)
     {
-        var ids = Ids(HeldEscrowIdsSql, account);
+        var ids = _escrows.HeldIds(account);
         foreach (var id in ids)
         {
             CancelEscrow(account, id, "cleared", null);
@@ -213,25 +182,13 @@ public sealed partial class TokenLedger
         return ids.Count;
     }
 
-    private List<string> Ids(string sql, string account)
-    {
-        var ids = new List<string>();
-        using var reader = _db.Command(sql).With("$account", account).With("$now", _nowMs).ExecuteReader();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
-    }
-
     /// <summary>Posts the return of a held escrow and marks it cancelled; returns the user's balance after.</summary>
     private long CancelEscrow(string account, string escrowId, string reason, string? key)
     {
-        var (escrow, allowancePart, purchasedPart, monthKey) = LoadEscrowParts(escrowId);
+        var (escrow, allowancePart, purchasedPart, monthKey) = _escrows.LoadParts(escrowId);
         var user = LoadUser(account)!;
         var expired = monthKey < user.MonthKey ? allowancePart : 0;
-        _db.Command(CancelEscrowSql).With("$id", escrowId).With("$now", _nowMs).ExecuteNonQuery();
+        _escrows.Cancel(escrowId, _nowMs);
         var row = _journal.Append(
             new TxDraft(
                 TransactionKind.Escrow.ToWireName(),
@@ -270,7 +227,7 @@ public sealed partial class TokenLedger
     private Escrow OwnEscrow(string account, string escrowId)
     {
         var escrow = LoadEscrow(escrowId);
-        return escrow is not null && escrow.Account == account && HoldSeq(escrowId) > LoadUser(account)!.HistoryStart
+        return escrow is not null && escrow.Account == account && _escrows.HoldSeq(escrowId) > LoadUser(account)!.HistoryStart
             ? escrow
             : throw LedgerException.NotFound("Escrow", "escrow_id", escrowId);
     }
@@ -283,51 +240,11 @@ public sealed partial class TokenLedger
             : throw new LedgerException(LedgerErrorCode.EscrowNotHeld, $"Escrow {escrowId} is not held (status: {escrow.Status.ToString().ToLowerInvariant()})", "escrow_id");
     }
 
-    private Escrow? LoadEscrow(string escrowId)
-    {
-        using var reader = _db.Command(LoadEscrowSql).With("$id", escrowId).ExecuteReader();
-        return reader.Read() ? ReadEscrow(reader) : null;
-    }
+    private Escrow? LoadEscrow(string escrowId) => _escrows.Load(escrowId);
 
-    private long HoldSeq(string escrowId) => (long)_db.Command(HoldSeqSql).With("$id", escrowId).ExecuteScalar()!;
+    private List<Escrow> ListEscrows(string account, EscrowStatus? status) => _escrows.List(account, LoadUser(account)!.HistoryStart, status);
 
-    private (Escrow Escrow, long AllowancePart, long PurchasedPart, int MonthKey) LoadEscrowParts(string escrowId)
-    {
-        using var reader = _db.Command(LoadEscrowSql).With("$id", escrowId).ExecuteReader();
-        reader.Read();
-        return (ReadEscrow(reader), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5));
-    }
-
-    private List<Escrow> ListEscrows(string account, EscrowStatus? status)
-    {
-        var list = new List<Escrow>();
-        using var reader = _db.Command(ListEscrowsSql)
-            .With("$account", account)
-            .With("$start", LoadUser(account)!.HistoryStart)
-            .With("$status", status?.ToString().ToLowerInvariant())
-            .ExecuteReader();
-        while (reader.Read())
-        {
-            list.Add(ReadEscrow(reader));
-        }
-
-        return list;
-    }
-
-    private long HeldInEscrow(string account) => (long)_db.Command(HeldTotalSql).With("$account", account).ExecuteScalar()!;
-
-    private static Escrow ReadEscrow(SqliteDataReader r) => new(
-        r.GetString(0),
-        r.GetString(1),
-        r.GetInt64(2),
-        r.GetString(6),
-        r.GetString(7),
-        Enum.Parse<EscrowStatus>(r.GetString(8), ignoreCase: true),
-        FromMs(r.GetInt64(10)),
-        r.GetInt64OrNull(12) is { } released ? FromMs(released) : null,
-        r.GetInt64OrNull(13) is { } cancelled ? FromMs(cancelled) : null,
-        r.GetInt64OrNull(11) is { } expires ? FromMs(expires) : null,
-        r.GetStringOrNull(9));
+    private long HeldInEscrow(string account) => _escrows.HeldTotal(account);
 
     private static void CheckId(string? id, string field)
     {

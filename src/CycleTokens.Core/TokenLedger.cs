@@ -27,6 +27,7 @@ public sealed partial class TokenLedger : IDisposable
 #pragma warning disable CA1859 // The stores are the seam a second backend plugs into; one implementation exists so far.
     private readonly IPurchaseStore _purchases;
     private readonly IApiKeyStore _apiKeys;
+    private readonly IEscrowStore _escrows;
 #pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
@@ -73,6 +74,7 @@ public sealed partial class TokenLedger : IDisposable
         _journal = new Journal(_db, ids, _usage);
         _purchases = new SqlitePurchaseStore(_db);
         _apiKeys = new SqliteApiKeyStore(_db);
+        _escrows = new SqliteEscrowStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
