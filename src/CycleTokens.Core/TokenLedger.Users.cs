@@ -8,26 +8,6 @@ namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string LoadUserSql = """
-        SELECT balance, allowance, purchased, tier, month_key, history_start
-        FROM accounts WHERE id = $id AND kind = 'user'
-        """;
-
-    private const string InsertUserSql = """
-        INSERT INTO accounts (id, kind, tier, month_key, created_ms) VALUES ($id, 'user', 'FREE', $month, $now)
-        """;
-
-    private const string SetMonthSql = "UPDATE accounts SET month_key = $month WHERE id = $id";
-
-    // The user, whether an escrow of theirs is past its expiry, and the discount cache's last charge of one operation
-    // and params (NULL when not asked for): what starting a call needs, in one statement.
-    private const string UserStateSql = """
-        SELECT a.balance, a.allowance, a.purchased, a.tier, a.month_key, a.history_start,
-               EXISTS (SELECT 1 FROM escrows e WHERE e.account = a.id AND e.status = 'held' AND e.expires_ms <= $now),
-               (SELECT c.last_ms FROM discount_cache c WHERE c.account = a.id AND c.operation = $operation AND c.params_hash = $hash)
-          FROM accounts a WHERE a.id = $id AND a.kind = 'user'
-        """;
-
     private const string PruneKeysSql = "DELETE FROM idempotency WHERE account = $account AND created_ms < $before";
 
     private static readonly long KeyRetentionMs = (long)TimeSpan.FromDays(30).TotalMilliseconds;
@@ -40,25 +20,8 @@ public sealed partial class TokenLedger
             return snapshot;
         }
 
-        using var reader = _db.Command(LoadUserSql).With("$id", account).ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
-
-        return ReadUser(reader, account);
+        return _users.Load(account);
     }
-
-    /// <summary>The user row from the leading columns both user queries select in the same order.</summary>
-    private static UserRow ReadUser(Microsoft.Data.Sqlite.SqliteDataReader reader, string account) =>
-        new UserRow(
-            account,
-            reader.GetInt64(0),
-            reader.GetInt64(1),
-            reader.GetInt64(2),
-            TierNames.Parse(reader.GetString(3)),
-            reader.GetInt32(4),
-            reader.GetInt64(5));
 
     /// <summary>
     /// The user (null if it does not exist yet), whether anything is due (a month reset or an escrow past its expiry),
@@ -66,19 +29,8 @@ public sealed partial class TokenLedger
     /// </summary>
     private (UserRow? User, bool Due, long? LastMs) LoadUserState(string account, CacheKey? cache)
     {
-        using var reader = _db.Command(UserStateSql)
-            .With("$id", account)
-            .With("$now", _nowMs)
-            .With("$operation", cache?.Operation)
-            .With("$hash", cache?.ParamsHash)
-            .ExecuteReader();
-        if (!reader.Read())
-        {
-            return (null, false, null);
-        }
-
-        var user = ReadUser(reader, account);
-        return (user, _months.KeyOf(_now) > user.MonthKey || reader.GetInt64(6) != 0, reader.GetInt64OrNull(7));
+        var (user, escrowDue, lastMs) = _users.LoadState(account, _nowMs, cache);
+        return user is null ? (null, false, null) : (user, _months.KeyOf(_now) > user.MonthKey || escrowDue, lastMs);
     }
 
     /// <summary>
@@ -147,7 +99,7 @@ public sealed partial class TokenLedger
         var user = LoadUser(account);
         if (user is null)
         {
-            _db.Command(InsertUserSql).With("$id", account).With("$month", clockMonth).With("$now", _nowMs).ExecuteNonQuery();
+            _users.Insert(account, clockMonth, _nowMs);
             var allowance = Catalog.Tiers[Tier.Free].TokensPerMonth;
             var row = PostAllowance(account, allowance, clockMonth);
             if (row is not null)
@@ -157,7 +109,7 @@ public sealed partial class TokenLedger
         }
         else if (clockMonth > user.MonthKey)
         {
-            _db.Command(SetMonthSql).With("$id", account).With("$month", clockMonth).ExecuteNonQuery();
+            _users.SetMonth(account, clockMonth);
             ExpireAllowance(account, user.Allowance, clockMonth);
             var allowance = Catalog.Tiers[user.Tier].TokensPerMonth;
             PostAllowance(account, allowance, clockMonth);

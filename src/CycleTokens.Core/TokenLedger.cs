@@ -28,6 +28,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IPurchaseStore _purchases;
     private readonly IApiKeyStore _apiKeys;
     private readonly IEscrowStore _escrows;
+    private readonly IUserStore _users;
 #pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
@@ -75,6 +76,7 @@ public sealed partial class TokenLedger : IDisposable
         _purchases = new SqlitePurchaseStore(_db);
         _apiKeys = new SqliteApiKeyStore(_db);
         _escrows = new SqliteEscrowStore(_db);
+        _users = new SqliteUserStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>

@@ -1,0 +1,26 @@
+using CycleTokens.Core.Accounts;
+
+namespace CycleTokens.Core.Storage;
+
+/// <summary>
+/// The statements on user rows of the accounts table. Every call runs inside the engine's open transaction and is
+/// synchronous for that reason; the rules (first use, month reset once per month, what is due) stay in the engine.
+/// </summary>
+internal interface IUserStore
+{
+    /// <summary>The user's row, or null if the user does not exist yet.</summary>
+    UserRow? Load(string account);
+
+    /// <summary>
+    /// What starting a call needs, read together: the user's row (null if it does not exist), whether a held escrow of
+    /// theirs expired at or before <paramref name="nowMs"/>, and, when <paramref name="cache"/> is given, the discount
+    /// cache's last charge of that operation and params.
+    /// </summary>
+    (UserRow? User, bool EscrowDue, long? LastMs) LoadState(string account, long nowMs, CacheKey? cache);
+
+    /// <summary>Stores a new user: tier FREE, no tokens yet, in <paramref name="monthKey"/>.</summary>
+    void Insert(string account, int monthKey, long nowMs);
+
+    /// <summary>Moves the user to <paramref name="monthKey"/>.</summary>
+    void SetMonth(string account, int monthKey);
+}

@@ -1,0 +1,66 @@
+using CycleTokens.Core.Accounts;
+using Microsoft.Data.Sqlite;
+
+namespace CycleTokens.Core.Storage.Sqlite;
+
+/// <summary>User rows in the <c>accounts</c> table, through the engine's prepared commands.</summary>
+internal sealed class SqliteUserStore(LedgerDatabase db) : IUserStore
+{
+    private const string LoadSql = """
+        SELECT balance, allowance, purchased, tier, month_key, history_start
+        FROM accounts WHERE id = $id AND kind = 'user'
+        """;
+
+    private const string InsertSql = """
+        INSERT INTO accounts (id, kind, tier, month_key, created_ms) VALUES ($id, 'user', 'FREE', $month, $now)
+        """;
+
+    private const string SetMonthSql = "UPDATE accounts SET month_key = $month WHERE id = $id";
+
+    // One statement, as starting every call needs all three.
+    private const string StateSql = """
+        SELECT a.balance, a.allowance, a.purchased, a.tier, a.month_key, a.history_start,
+               EXISTS (SELECT 1 FROM escrows e WHERE e.account = a.id AND e.status = 'held' AND e.expires_ms <= $now),
+               (SELECT c.last_ms FROM discount_cache c WHERE c.account = a.id AND c.operation = $operation AND c.params_hash = $hash)
+          FROM accounts a WHERE a.id = $id AND a.kind = 'user'
+        """;
+
+    public UserRow? Load(string account)
+    {
+        using var reader = db.Command(LoadSql).With("$id", account).ExecuteReader();
+        return reader.Read() ? Read(reader, account) : null;
+    }
+
+    public (UserRow? User, bool EscrowDue, long? LastMs) LoadState(string account, long nowMs, CacheKey? cache)
+    {
+        using var reader = db.Command(StateSql)
+            .With("$id", account)
+            .With("$now", nowMs)
+            .With("$operation", cache?.Operation)
+            .With("$hash", cache?.ParamsHash)
+            .ExecuteReader();
+        if (!reader.Read())
+        {
+            return (null, false, null);
+        }
+
+        return (Read(reader, account), reader.GetInt64(6) != 0, reader.GetInt64OrNull(7));
+    }
+
+    public void Insert(string account, int monthKey, long nowMs) =>
+        db.Command(InsertSql).With("$id", account).With("$month", monthKey).With("$now", nowMs).ExecuteNonQuery();
+
+    public void SetMonth(string account, int monthKey) =>
+        db.Command(SetMonthSql).With("$id", account).With("$month", monthKey).ExecuteNonQuery();
+
+    /// <summary>The user row from the leading columns both queries select in the same order.</summary>
+    private static UserRow Read(SqliteDataReader reader, string account) =>
+        new(
+            account,
+            reader.GetInt64(0),
+            reader.GetInt64(1),
+            reader.GetInt64(2),
+            TierNames.Parse(reader.GetString(3)),
+            reader.GetInt32(4),
+            reader.GetInt64(5));
+}
