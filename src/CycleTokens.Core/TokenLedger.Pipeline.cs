@@ -10,13 +10,6 @@ namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string FindKeySql = "SELECT fingerprint, outcome FROM idempotency WHERE account = $account AND key = $key";
-
-    private const string StoreKeySql = """
-        INSERT INTO idempotency (account, key, fingerprint, outcome, created_ms)
-        VALUES ($account, $key, $fingerprint, $outcome, $now)
-        """;
-
     /// <summary>
     /// Runs a write in a BEGIN IMMEDIATE transaction. With a key: a stored outcome is replayed (a changed
     /// fingerprint fails), and the new outcome — result or business failure — is stored with the effects.
@@ -299,18 +292,12 @@ public sealed partial class TokenLedger
     private bool TryReplay<T>(string account, string key, string fingerprint, JsonTypeInfo<T> outcomeType, out T? result)
     {
         result = default;
-        string storedFingerprint;
-        string outcome;
-        using (var reader = _db.Command(FindKeySql).With("$account", account).With("$key", key).ExecuteReader())
+        if (_idempotency.Find(account, key) is not { } kept)
         {
-            if (!reader.Read())
-            {
-                return false;
-            }
-
-            storedFingerprint = reader.GetString(0);
-            outcome = reader.GetString(1);
+            return false;
         }
+
+        var (storedFingerprint, outcome) = kept;
 
         if (storedFingerprint != fingerprint)
         {
@@ -329,11 +316,5 @@ public sealed partial class TokenLedger
     }
 
     private void StoreOutcome(string account, string key, string fingerprint, string outcome) =>
-        _db.Command(StoreKeySql)
-            .With("$account", account)
-            .With("$key", key)
-            .With("$fingerprint", fingerprint)
-            .With("$outcome", outcome)
-            .With("$now", _nowMs)
-            .ExecuteNonQuery();
+        _idempotency.Store(account, key, fingerprint, outcome, _nowMs);
 }

@@ -2,14 +2,11 @@ using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Events;
 using CycleTokens.Core.History;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 
 namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string PruneKeysSql = "DELETE FROM idempotency WHERE account = $account AND created_ms < $before";
-
     private static readonly long KeyRetentionMs = (long)TimeSpan.FromDays(30).TotalMilliseconds;
 
     private UserRow? LoadUser(string account)
@@ -113,7 +110,7 @@ public sealed partial class TokenLedger
             ExpireAllowance(account, user.Allowance, clockMonth);
             var allowance = Catalog.Tiers[user.Tier].TokensPerMonth;
             PostAllowance(account, allowance, clockMonth);
-            _db.Command(PruneKeysSql).With("$account", account).With("$before", _nowMs - KeyRetentionMs).ExecuteNonQuery();
+            _idempotency.Prune(account, _nowMs - KeyRetentionMs);
             var balance = LoadUser(account)!.Balance;
             Log.MonthReset(_logger, account, user.Allowance, allowance);
             Emit(

@@ -29,6 +29,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IApiKeyStore _apiKeys;
     private readonly IEscrowStore _escrows;
     private readonly IUserStore _users;
+    private readonly IIdempotencyStore _idempotency;
 #pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
@@ -77,6 +78,7 @@ public sealed partial class TokenLedger : IDisposable
         _apiKeys = new SqliteApiKeyStore(_db);
         _escrows = new SqliteEscrowStore(_db);
         _users = new SqliteUserStore(_db);
+        _idempotency = new SqliteIdempotencyStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
