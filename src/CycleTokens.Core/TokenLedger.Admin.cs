@@ -26,8 +26,6 @@ public sealed partial class TokenLedger
         UPDATE accounts SET tier = 'FREE', month_key = $month, history_start = $seq WHERE id = $id
         """;
 
-    private const string ClearCacheSql = "DELETE FROM discount_cache WHERE account = $account";
-
     private const string ListAccountsSql = """
         SELECT id, kind, tier, balance FROM accounts
         WHERE ($kind IS NULL OR kind = $kind) AND id > $after
@@ -211,7 +209,7 @@ public sealed partial class TokenLedger
                     user.MonthKey);
                 var month = Math.Max(_months.KeyOf(_now), user.MonthKey);
                 _db.Command(ClearUserSql).With("$id", account).With("$month", month).With("$seq", row.Seq).ExecuteNonQuery();
-                _db.Command(ClearCacheSql).With("$account", account).ExecuteNonQuery();
+                _discountCache.Clear(account);
                 _usage.Clear(account);
                 PostAllowance(account, Catalog.Tiers[Tier.Free].TokensPerMonth, month);
                 var balance = LoadUser(account)!.Balance;

@@ -6,22 +6,12 @@ using CycleTokens.Core.History;
 using CycleTokens.Core.Idempotency;
 using CycleTokens.Core.Pricing;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
 
 namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string CacheLookupSql = """
-        SELECT last_ms FROM discount_cache WHERE account = $account AND operation = $operation AND params_hash = $hash
-        """;
-
-    private const string CacheUpsertSql = """
-        INSERT INTO discount_cache (account, operation, params_hash, last_ms) VALUES ($account, $operation, $hash, $now)
-        ON CONFLICT (account, operation, params_hash) DO UPDATE SET last_ms = excluded.last_ms
-        """;
-
     /// <summary>What a charge with these arguments would cost now (same cache state), without side effects on the price.</summary>
     /// <remarks>Reading creates the user on first use and performs a due month reset, like any touch.</remarks>
     public Task<PriceQuote> EstimateAsync(string account, string operation, JsonElement? parameters = null, int quantity = 1, CancellationToken cancellationToken = default) =>
@@ -89,7 +79,7 @@ public sealed partial class TokenLedger
                     },
                     _nowMs,
                     user.MonthKey);
-                _db.Command(CacheUpsertSql).With("$account", account).With("$operation", op).With("$hash", paramsHash).With("$now", _nowMs).ExecuteNonQuery();
+                _discountCache.RecordCharge(account, new CacheKey(op, paramsHash), _nowMs);
 
                 Log.Charged(_logger, account, total, op);
                 Emit(
@@ -172,7 +162,7 @@ public sealed partial class TokenLedger
         }
         else
         {
-            last = _db.Command(CacheLookupSql).With("$account", user.Id).With("$operation", operation).With("$hash", paramsHash).ExecuteScalar() as long?;
+            last = _discountCache.LastCharge(user.Id, new CacheKey(operation, paramsHash));
         }
 
         var cached = last is long lastMs && _nowMs - lastMs < (long)Catalog.CacheWindow.TotalMilliseconds;

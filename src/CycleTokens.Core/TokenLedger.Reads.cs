@@ -37,8 +37,6 @@ public sealed partial class TokenLedger
     // The newest row that can have moved the balance: walks (account, seq) backwards past any administrative rows.
     private const string PositionSql = "SELECT seq FROM transactions WHERE account = $account" + NotAdmin + " ORDER BY seq DESC LIMIT 1";
 
-    private const string CachedCountSql = "SELECT COUNT(*) FROM discount_cache WHERE account = $account AND last_ms > $since";
-
     /// <summary>The user's balance with its allowance and purchased parts, escrow holdings and month.</summary>
     /// <remarks>Creates the user on first use and performs a due month reset or escrow expiry first.</remarks>
     public Task<Balance> GetBalanceAsync(string account, CancellationToken cancellationToken = default) =>
@@ -180,10 +178,7 @@ public sealed partial class TokenLedger
             account,
             () =>
             {
-                var cached = (long)_db.Command(CachedCountSql)
-                    .With("$account", account)
-                    .With("$since", _nowMs - (long)Catalog.CacheWindow.TotalMilliseconds)
-                    .ExecuteScalar()!;
+                var cached = _discountCache.CountSince(account, _nowMs - (long)Catalog.CacheWindow.TotalMilliseconds);
                 return new AccountExport(ReadBalance(account), AllTransactions(account), ListEscrows(account, null), (int)cached);
             },
             cancellationToken,

@@ -30,6 +30,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IEscrowStore _escrows;
     private readonly IUserStore _users;
     private readonly IIdempotencyStore _idempotency;
+    private readonly IDiscountCacheStore _discountCache;
 #pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
@@ -79,6 +80,7 @@ public sealed partial class TokenLedger : IDisposable
         _escrows = new SqliteEscrowStore(_db);
         _users = new SqliteUserStore(_db);
         _idempotency = new SqliteIdempotencyStore(_db);
+        _discountCache = new SqliteDiscountCacheStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
