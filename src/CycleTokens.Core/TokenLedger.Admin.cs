@@ -12,8 +12,6 @@ namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string SetTierSql = "UPDATE accounts SET tier = $tier WHERE id = $id";
-
     private const string FindTxSql = "SELECT seq, kind, account, month_key, counterparty, created_ms, operation, amount FROM transactions WHERE id = $id";
 
     private const string TxPostingsSql = "SELECT account, bucket, amount FROM postings WHERE tx_seq = $seq ORDER BY idx";
@@ -21,16 +19,6 @@ public sealed partial class TokenLedger
     private const string RefundedSql = "SELECT refund_id FROM refunds WHERE charge_id = $id";
 
     private const string InsertRefundSql = "INSERT INTO refunds (charge_id, refund_id) VALUES ($charge, $refund)";
-
-    private const string ClearUserSql = """
-        UPDATE accounts SET tier = 'FREE', month_key = $month, history_start = $seq WHERE id = $id
-        """;
-
-    private const string ListAccountsSql = """
-        SELECT id, kind, tier, balance FROM accounts
-        WHERE ($kind IS NULL OR kind = $kind) AND id > $after
-        ORDER BY id LIMIT $limit
-        """;
 
     /// <summary>Operator only: credits tokens to the user's purchased part from <c>system:grants</c>.</summary>
     /// <exception cref="LedgerException">Invalid argument or a key reused with other arguments.</exception>
@@ -96,7 +84,7 @@ public sealed partial class TokenLedger
                 }
 
                 ExpireAllowance(account, user.Allowance, user.MonthKey);
-                _db.Command(SetTierSql).With("$id", account).With("$tier", tier.ToWireName()).ExecuteNonQuery();
+                _users.SetTier(account, tier);
                 PostAllowance(account, info.TokensPerMonth, user.MonthKey);
                 var balance = LoadUser(account)!.Balance;
                 Emit(LedgerEventNames.TierChanged, account, ("old_tier", user.Tier.ToWireName()), ("tier", info.Name), ("allowance", info.TokensPerMonth), ("balance", balance));
@@ -208,7 +196,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 var month = Math.Max(_months.KeyOf(_now), user.MonthKey);
-                _db.Command(ClearUserSql).With("$id", account).With("$month", month).With("$seq", row.Seq).ExecuteNonQuery();
+                _users.Clear(account, month, row.Seq);
                 _discountCache.Clear(account);
                 _usage.Clear(account);
                 PostAllowance(account, Catalog.Tiers[Tier.Free].TokensPerMonth, month);
@@ -228,23 +216,8 @@ public sealed partial class TokenLedger
             null,
             () =>
             {
-                var list = new List<AccountSummary>();
-                using (var reader = _db.Command(ListAccountsSql)
-                    .With("$kind", kind?.ToString().ToLowerInvariant())
-                    .With("$after", after)
-                    .With("$limit", limit + 1)
-                    .ExecuteReader())
-                {
-                    while (reader.Read())
-                    {
-                        list.Add(new AccountSummary(
-                            reader.GetString(0),
-                            Enum.Parse<AccountKind>(reader.GetString(1), ignoreCase: true),
-                            reader.IsDBNull(2) ? null : TierNames.Parse(reader.GetString(2)),
-                            reader.GetInt64(3)));
-                    }
-                }
-
+                // One beyond the page: its presence means there is a next page.
+                var list = _accounts.List(kind, after, limit + 1);
                 var more = list.Count > limit;
                 if (more)
                 {

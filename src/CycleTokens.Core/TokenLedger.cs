@@ -31,6 +31,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IUserStore _users;
     private readonly IIdempotencyStore _idempotency;
     private readonly IDiscountCacheStore _discountCache;
+    private readonly IAccountStore _accounts;
 #pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
@@ -81,6 +82,7 @@ public sealed partial class TokenLedger : IDisposable
         _users = new SqliteUserStore(_db);
         _idempotency = new SqliteIdempotencyStore(_db);
         _discountCache = new SqliteDiscountCacheStore(_db);
+        _accounts = new SqliteAccountStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>

@@ -23,4 +23,10 @@ internal interface IUserStore
 
     /// <summary>Moves the user to <paramref name="monthKey"/>.</summary>
     void SetMonth(string account, int monthKey);
+
+    /// <summary>Sets the user's tier.</summary>
+    void SetTier(string account, Tier tier);
+
+    /// <summary>Resets a cleared user: tier FREE, <paramref name="monthKey"/>, history after journal row <paramref name="historyStart"/>.</summary>
+    void Clear(string account, int monthKey, long historyStart);
 }

@@ -17,6 +17,12 @@ internal sealed class SqliteUserStore(LedgerDatabase db) : IUserStore
 
     private const string SetMonthSql = "UPDATE accounts SET month_key = $month WHERE id = $id";
 
+    private const string SetTierSql = "UPDATE accounts SET tier = $tier WHERE id = $id";
+
+    private const string ClearSql = """
+        UPDATE accounts SET tier = 'FREE', month_key = $month, history_start = $seq WHERE id = $id
+        """;
+
     // One statement, as starting every call needs all three.
     private const string StateSql = """
         SELECT a.balance, a.allowance, a.purchased, a.tier, a.month_key, a.history_start,
@@ -52,6 +58,12 @@ internal sealed class SqliteUserStore(LedgerDatabase db) : IUserStore
 
     public void SetMonth(string account, int monthKey) =>
         db.Command(SetMonthSql).With("$id", account).With("$month", monthKey).ExecuteNonQuery();
+
+    public void SetTier(string account, Tier tier) =>
+        db.Command(SetTierSql).With("$id", account).With("$tier", tier.ToWireName()).ExecuteNonQuery();
+
+    public void Clear(string account, int monthKey, long historyStart) =>
+        db.Command(ClearSql).With("$id", account).With("$month", monthKey).With("$seq", historyStart).ExecuteNonQuery();
 
     /// <summary>The user row from the leading columns both queries select in the same order.</summary>
     private static UserRow Read(SqliteDataReader reader, string account) =>

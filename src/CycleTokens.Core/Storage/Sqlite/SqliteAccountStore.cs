@@ -1,0 +1,34 @@
+using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Admin;
+
+namespace CycleTokens.Core.Storage.Sqlite;
+
+/// <summary>Accounts of every kind in the <c>accounts</c> table, through the engine's prepared commands.</summary>
+internal sealed class SqliteAccountStore(LedgerDatabase db) : IAccountStore
+{
+    private const string ListSql = """
+        SELECT id, kind, tier, balance FROM accounts
+        WHERE ($kind IS NULL OR kind = $kind) AND id > $after
+        ORDER BY id LIMIT $limit
+        """;
+
+    public List<AccountSummary> List(AccountKind? kind, string after, int limit)
+    {
+        var list = new List<AccountSummary>();
+        using var reader = db.Command(ListSql)
+            .With("$kind", kind?.ToString().ToLowerInvariant())
+            .With("$after", after)
+            .With("$limit", limit)
+            .ExecuteReader();
+        while (reader.Read())
+        {
+            list.Add(new AccountSummary(
+                reader.GetString(0),
+                Enum.Parse<AccountKind>(reader.GetString(1), ignoreCase: true),
+                reader.IsDBNull(2) ? null : TierNames.Parse(reader.GetString(2)),
+                reader.GetInt64(3)));
+        }
+
+        return list;
+    }
+}
