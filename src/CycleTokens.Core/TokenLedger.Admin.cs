@@ -12,10 +12,6 @@ namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string FindTxSql = "SELECT seq, kind, account, month_key, counterparty, created_ms, operation, amount FROM transactions WHERE id = $id";
-
-    private const string TxPostingsSql = "SELECT account, bucket, amount FROM postings WHERE tx_seq = $seq ORDER BY idx";
-
     private const string RefundedSql = "SELECT refund_id FROM refunds WHERE charge_id = $id";
 
     private const string InsertRefundSql = "INSERT INTO refunds (charge_id, refund_id) VALUES ($charge, $refund)";
@@ -131,20 +127,17 @@ public sealed partial class TokenLedger
 
                 var reversed = new List<Posting>();
                 long expired = 0;
-                using (var reader = _db.Command(TxPostingsSql).With("$seq", seq).ExecuteReader())
+                foreach (var original in _history.Postings(seq))
                 {
-                    while (reader.Read())
+                    var posting = original with { Amount = -original.Amount };
+                    if (posting.Bucket == Posting.Allowance && monthKey < user.MonthKey)
                     {
-                        var posting = new Posting(reader.GetString(0), reader.GetString(1), -reader.GetInt64(2));
-                        if (posting.Bucket == Posting.Allowance && monthKey < user.MonthKey)
-                        {
-                            // That month's allowance is gone: what it paid expires rather than returning.
-                            expired += posting.Amount;
-                            posting = new Posting(AccountNames.SystemExpired, Posting.Main, posting.Amount);
-                        }
-
-                        reversed.Add(posting);
+                        // That month's allowance is gone: what it paid expires rather than returning.
+                        expired += posting.Amount;
+                        posting = new Posting(AccountNames.SystemExpired, Posting.Main, posting.Amount);
                     }
+
+                    reversed.Add(posting);
                 }
 
                 var refunded = reversed.Where(p => p.Account == account).Sum(p => p.Amount);
@@ -231,11 +224,8 @@ public sealed partial class TokenLedger
 
     private (long Seq, string Kind, string Account, int MonthKey, string Counterparty, long CreatedMs, string? Operation, long Amount) FindTx(string transactionId)
     {
-        using var reader = _db.Command(FindTxSql).With("$id", transactionId).ExecuteReader();
-        return reader.Read()
-            ? (reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetStringOrNull(4) ?? AccountNames.Platform,
-               reader.GetInt64(5), reader.GetStringOrNull(6), reader.GetInt64(7))
-            : throw LedgerException.NotFound("Transaction", "transaction_id", transactionId);
+        var tx = _history.Find(transactionId) ?? throw LedgerException.NotFound("Transaction", "transaction_id", transactionId);
+        return (tx.Seq, tx.Kind, tx.Account, tx.MonthKey, tx.Counterparty ?? AccountNames.Platform, tx.CreatedMs, tx.Operation, tx.Amount);
     }
 
 }

@@ -2,41 +2,12 @@ using CycleTokens.Core.Accounts;
 using CycleTokens.Core.History;
 using CycleTokens.Core.Pricing;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
-using Microsoft.Data.Sqlite;
 
 namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string TxColumns = "seq, id, created_ms, type, kind, operation, amount, counterparty, balance_after, metadata, ref";
-
-    // One statement per combination of filters present (at most 64, each prepared once), each searching the index that
-    // fits: (account, operation, seq) or (account, kind, seq) for those filters, else (account, seq). Without statistics
-    // SQLite would take (account, seq) and filter, reading the user's whole history for a rare operation; INDEXED BY
-    // names the right one.
-    private static readonly string?[] HistorySqlByFilters = new string?[64];
-
-    // Administrative rows (API key changes, type admin: see KeyJournal) move no tokens and are no part of an account's
-    // token history; every read of it leaves them out, so history, exports and usage show and count what they did before.
-    private const string NotAdmin = " AND type <> '" + Keys.KeyJournal.AdminType + "'";
-
-    private const string AllTxSql = "SELECT " + TxColumns + " FROM transactions WHERE account = $account AND seq > $start" + NotAdmin + " ORDER BY seq";
-
-    private const string UsageSql = """
-        SELECT t.operation, COUNT(*), SUM(t.amount)
-          FROM transactions t
-         WHERE t.account = $account AND t.kind IN ('charge', 'spend') AND t.seq > $start
-           AND t.created_ms >= $since AND t.created_ms < $until
-           AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.charge_id = t.id)
-         GROUP BY t.operation
-         ORDER BY SUM(t.amount) DESC, t.operation
-        """;
-
-    // The newest row that can have moved the balance: walks (account, seq) backwards past any administrative rows.
-    private const string PositionSql = "SELECT seq FROM transactions WHERE account = $account" + NotAdmin + " ORDER BY seq DESC LIMIT 1";
-
     /// <summary>The user's balance with its allowance and purchased parts, escrow holdings and month.</summary>
     /// <remarks>Creates the user on first use and performs a due month reset or escrow expiry first.</remarks>
     public Task<Balance> GetBalanceAsync(string account, CancellationToken cancellationToken = default) =>
@@ -83,37 +54,11 @@ public sealed partial class TokenLedger
             () =>
             {
                 var user = LoadUser(account)!;
-                var list = new List<TransactionRecord>();
-                long lastSeq = 0;
-                var command = _db.Command(HistorySql(query))
-                    .With("$account", account)
-                    .With("$start", user.HistoryStart)
-                    .With("$cursor", cursor)
-                    .With("$limit", query.Limit + 1);
-                BindIfPresent(command, "$type", query.Type?.ToWireName());
-                BindIfPresent(command, "$kind", query.Kind?.ToWireName());
-                BindIfPresent(command, "$operation", query.Operation);
-                BindIfPresent(command, "$after", query.After?.ToUnixTimeMilliseconds());
-                BindIfPresent(command, "$before", query.Before?.ToUnixTimeMilliseconds());
-                BindIfPresent(command, "$min", query.MinAmount);
-                using (var reader = command.ExecuteReader())
-                {
-                    var more = false;
-                    while (reader.Read())
-                    {
-                        if (list.Count == query.Limit)
-                        {
-                            // The query asks for one row beyond the page: its presence means there is a next page.
-                            more = true;
-                            break;
-                        }
-
-                        lastSeq = reader.GetInt64(0);
-                        list.Add(ReadTx(reader));
-                    }
-
-                    return new HistoryPage(list, more ? Cursor.Encode(lastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null);
-                }
+                // One row beyond the page: its presence means there is a next page.
+                var rows = _history.Page(account, user.HistoryStart, query, cursor, query.Limit + 1);
+                var more = rows.Count > query.Limit;
+                var list = rows.Take(query.Limit).Select(r => r.Record).ToList();
+                return new HistoryPage(list, more ? Cursor.Encode(rows[query.Limit - 1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null);
             },
             cancellationToken,
             missing: missing);
@@ -193,7 +138,7 @@ public sealed partial class TokenLedger
     public Task<long> GetJournalPositionAsync(string account, CancellationToken cancellationToken = default)
     {
         Check.UserAccount(account);
-        return ReadAsync(null, () => (long?)_db.Command(PositionSql).With("$account", account).ExecuteScalar() ?? 0, cancellationToken);
+        return ReadAsync(null, () => _history.LatestPosition(account) ?? 0, cancellationToken);
     }
 
     /// <summary>Usage counted from the journal whatever the period (tests compare it with <c>usage_months</c>).</summary>
@@ -217,38 +162,6 @@ public sealed partial class TokenLedger
             next);
     }
 
-    /// <summary>The history statement for the filters this query sets (parameters of absent filters do not appear).</summary>
-    internal static string HistorySql(HistoryQuery query)
-    {
-        var filters = (query.Type is null ? 0 : 1) | (query.Kind is null ? 0 : 2) | (query.Operation is null ? 0 : 4)
-            | (query.After is null ? 0 : 8) | (query.Before is null ? 0 : 16) | (query.MinAmount is null ? 0 : 32);
-        return HistorySqlByFilters[filters] ??= BuildHistorySql(filters);
-    }
-
-    private static string BuildHistorySql(int filters)
-    {
-        var index = (filters & 4) != 0 ? " INDEXED BY ix_tx_account_op_seq" : (filters & 2) != 0 ? " INDEXED BY ix_tx_account_kind_seq" : string.Empty;
-        var sql = new System.Text.StringBuilder("SELECT " + TxColumns + " FROM transactions" + index + " WHERE account = $account");
-        sql.Append((filters & 2) != 0 ? " AND kind = $kind" : string.Empty)
-            .Append((filters & 4) != 0 ? " AND operation = $operation" : string.Empty)
-            .Append(" AND seq > $start AND seq < $cursor")
-            .Append(NotAdmin)
-            .Append((filters & 1) != 0 ? " AND type = $type" : string.Empty)
-            .Append((filters & 8) != 0 ? " AND created_ms >= $after" : string.Empty)
-            .Append((filters & 16) != 0 ? " AND created_ms < $before" : string.Empty)
-            .Append((filters & 32) != 0 ? " AND amount >= $min" : string.Empty)
-            .Append(" ORDER BY seq DESC LIMIT $limit");
-        return sql.ToString();
-    }
-
-    private static void BindIfPresent(SqliteCommand command, string name, object? value)
-    {
-        if (value is not null)
-        {
-            command.With(name, value);
-        }
-    }
-
     /// <summary>Usage in [since, until): from <c>usage_months</c> when the period is whole months, else from the journal.</summary>
     private UsageReport ReadUsage(UserRow user, DateTimeOffset since, DateTimeOffset until)
     {
@@ -270,45 +183,14 @@ public sealed partial class TokenLedger
     {
         var rows = new List<OperationUsage>();
         long used = 0;
-        using var reader = _db.Command(UsageSql)
-            .With("$account", user.Id)
-            .With("$start", user.HistoryStart)
-            .With("$since", since.ToUnixTimeMilliseconds())
-            .With("$until", until.ToUnixTimeMilliseconds())
-            .ExecuteReader();
-        while (reader.Read())
+        foreach (var (operation, count, tokens) in _history.UsageByOperation(user.Id, user.HistoryStart, since.ToUnixTimeMilliseconds(), until.ToUnixTimeMilliseconds()))
         {
-            var count = reader.GetInt64(1);
-            var tokens = reader.GetInt64(2);
             used += tokens;
-            rows.Add(new OperationUsage(reader.GetString(0), count, tokens, RoundHalfUpDiv(tokens, count)));
+            rows.Add(new OperationUsage(operation, count, tokens, RoundHalfUpDiv(tokens, count)));
         }
 
         return new UsageReport(since, until, used, rows);
     }
 
-    private List<TransactionRecord> AllTransactions(string account)
-    {
-        var user = LoadUser(account)!;
-        var list = new List<TransactionRecord>();
-        using var reader = _db.Command(AllTxSql).With("$account", account).With("$start", user.HistoryStart).ExecuteReader();
-        while (reader.Read())
-        {
-            list.Add(ReadTx(reader));
-        }
-
-        return list;
-    }
-
-    private static TransactionRecord ReadTx(SqliteDataReader r) => new(
-        r.GetString(1),
-        FromMs(r.GetInt64(2)),
-        WireNames.ParseType(r.GetString(3)),
-        WireNames.ParseKind(r.GetString(4)),
-        r.GetStringOrNull(5),
-        r.GetInt64(6),
-        r.GetStringOrNull(7),
-        r.GetInt64(8),
-        r.GetStringOrNull(9),
-        r.GetStringOrNull(10));
+    private List<TransactionRecord> AllTransactions(string account) => _history.All(account, LoadUser(account)!.HistoryStart);
 }

@@ -32,6 +32,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IIdempotencyStore _idempotency;
     private readonly IDiscountCacheStore _discountCache;
     private readonly IAccountStore _accounts;
+    private readonly IHistoryStore _history;
 #pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
@@ -83,6 +84,7 @@ public sealed partial class TokenLedger : IDisposable
         _idempotency = new SqliteIdempotencyStore(_db);
         _discountCache = new SqliteDiscountCacheStore(_db);
         _accounts = new SqliteAccountStore(_db);
+        _history = new SqliteHistoryStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>

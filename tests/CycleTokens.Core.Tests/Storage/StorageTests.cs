@@ -11,7 +11,7 @@ public sealed class StorageTests
 {
     private const string User = "alice";
 
-    // Copied from TokenLedger.Reads.cs (ScanUsage): the plan below is for exactly this text.
+    // Copied from Storage/Sqlite/SqliteHistoryStore.cs (UsageByOperation): the plan below is for exactly this text.
     private const string UsageSql = """
         SELECT t.operation, COUNT(*), SUM(t.amount)
           FROM transactions t
@@ -179,7 +179,7 @@ public sealed class StorageTests
         parameters.AddRange(new[] { ("$operation", query.Operation), ("$kind", (object?)query.Kind), ("$type", query.Type), ("$min", query.MinAmount) }
             .Where(p => p.Item2 is not null).Select(p => p.Item1));
 
-        var plan = Plan(t, TokenLedger.HistorySql(query), [.. parameters]);
+        var plan = Plan(t, SqliteHistoryStore.HistorySql(query), [.. parameters]);
 
         Assert.Contains(plan, d => d.StartsWith("SEARCH transactions USING INDEX " + index, StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.StartsWith("SCAN transactions", StringComparison.Ordinal));
