@@ -5,17 +5,12 @@ using CycleTokens.Core.Events;
 using CycleTokens.Core.History;
 using CycleTokens.Core.Idempotency;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Validation;
 
 namespace CycleTokens.Core;
 
 public sealed partial class TokenLedger
 {
-    private const string RefundedSql = "SELECT refund_id FROM refunds WHERE charge_id = $id";
-
-    private const string InsertRefundSql = "INSERT INTO refunds (charge_id, refund_id) VALUES ($charge, $refund)";
-
     /// <summary>Operator only: credits tokens to the user's purchased part from <c>system:grants</c>.</summary>
     /// <exception cref="LedgerException">Invalid argument or a key reused with other arguments.</exception>
     public Task<GrantResult> GrantAsync(string account, long amount, string source = "grant", JsonElement? metadata = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
@@ -114,7 +109,7 @@ public sealed partial class TokenLedger
                     throw LedgerException.Invalid("transaction_id", "must name a charge or spend", kind);
                 }
 
-                if (_db.Command(RefundedSql).With("$id", transactionId).ExecuteScalar() is not null)
+                if (_refunds.RefundOf(transactionId) is not null)
                 {
                     throw new LedgerException(LedgerErrorCode.AlreadyRefunded, $"Transaction {transactionId} has already been refunded", "transaction_id");
                 }
@@ -151,7 +146,7 @@ public sealed partial class TokenLedger
                     },
                     _nowMs,
                     user.MonthKey);
-                _db.Command(InsertRefundSql).With("$charge", transactionId).With("$refund", row.Id).ExecuteNonQuery();
+                _refunds.Insert(transactionId, row.Id);
                 _usage.Add(account, createdMs, operation!, -1, -amount);
                 Emit(LedgerEventNames.TokenAdded, account, ("amount", refunded), ("source", "refund"), ("refunded_transaction_id", transactionId), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
                 return new RefundResult(row.Id, transactionId, refunded, expired, row.BalanceAfter, Replayed: false);

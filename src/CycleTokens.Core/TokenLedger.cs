@@ -33,6 +33,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IDiscountCacheStore _discountCache;
     private readonly IAccountStore _accounts;
     private readonly IHistoryStore _history;
+    private readonly IRefundStore _refunds;
 #pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
@@ -85,6 +86,7 @@ public sealed partial class TokenLedger : IDisposable
         _discountCache = new SqliteDiscountCacheStore(_db);
         _accounts = new SqliteAccountStore(_db);
         _history = new SqliteHistoryStore(_db);
+        _refunds = new SqliteRefundStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
