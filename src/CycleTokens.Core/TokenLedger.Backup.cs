@@ -34,7 +34,7 @@ public sealed partial class TokenLedger
             {
                 // Our read transaction pins one WAL snapshot for every step, so the copy is consistent and is never
                 // restarted by other processes' commits (which go on meanwhile).
-                _db.Command(CountTxSql).ExecuteScalar();
+                _verification.CountTransactions();
                 if (!force && IntegrityProblems() is [var first, ..] problems)
                 {
                     throw new LedgerException(

@@ -1,6 +1,5 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Verification;
 using Microsoft.Data.Sqlite;
 
@@ -10,21 +9,7 @@ public sealed partial class TokenLedger
 {
     private const int MaxProblems = 1000;
 
-    private const string VerifyTxSql = """
-        SELECT t.seq, t.id, t.created_ms, t.kind, t.type, t.account, t.operation, t.amount, t.counterparty,
-               t.balance_after, t.month_key, t.metadata, t.idempotency_key, t.ref, t.details, t.hash,
-               p.account, p.bucket, p.amount
-          FROM transactions t LEFT JOIN postings p ON p.tx_seq = t.seq
-         ORDER BY t.seq, p.idx
-        """;
-
-    private const string VerifyAccountsSql = "SELECT id, kind, balance, allowance, purchased FROM accounts ORDER BY id";
-
-    private const string CountTxSql = "SELECT COUNT(*) FROM transactions";
-
     private const string IntegrityPrefix = "SQLite integrity check: ";
-
-    private const string OrphanPostingsSql = "SELECT COUNT(*) FROM postings WHERE tx_seq NOT IN (SELECT seq FROM transactions)";
 
     /// <summary>
     /// Runs SQLite's integrity check over the whole file (every page, index and constraint), then recomputes the hash
@@ -70,20 +55,18 @@ public sealed partial class TokenLedger
 
         void Scan()
         {
-            var expected = (long)_db.Command(CountTxSql).ExecuteScalar()!;
+            var expected = _verification.CountTransactions();
             var previous = ChainHash.Genesis;
-
-            TxRow? current = null;
-            byte[]? storedHash = null;
-            var postings = new List<Posting>();
-
-            void Finish()
+            TxRow? last = null;
+            foreach (var (current, storedHash, postings) in _verification.Journal())
             {
-                if (current is null)
+                if (last is not null && current.Seq != last.Seq + 1)
                 {
-                    return;
+                    chainOk = false;
+                    Add(problems, $"The journal skips from seq {last.Seq} to {current.Seq}: transactions are missing.");
                 }
 
+                last = current;
                 transactions++;
                 if (transactions % 10_000 == 0)
                 {
@@ -111,54 +94,12 @@ public sealed partial class TokenLedger
                 }
 
                 // Chain onward from the stored hash, so one edited row is reported once rather than for every later row.
-                previous = storedHash!;
-                postings.Clear();
+                previous = storedHash;
             }
 
-            using (var reader = _db.Command(VerifyTxSql).ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    var seq = reader.GetInt64(0);
-                    if (current is null || current.Seq != seq)
-                    {
-                        Finish();
-                        if (current is not null && seq != current.Seq + 1)
-                        {
-                            chainOk = false;
-                            Add(problems, $"The journal skips from seq {current.Seq} to {seq}: transactions are missing.");
-                        }
-
-                        current = new TxRow(
-                            seq,
-                            reader.GetString(1),
-                            reader.GetInt64(2),
-                            reader.GetString(3),
-                            reader.GetString(4),
-                            reader.GetString(5),
-                            reader.GetStringOrNull(6),
-                            reader.GetInt64(7),
-                            reader.GetStringOrNull(8),
-                            reader.GetInt64(9),
-                            reader.GetInt64(10),
-                            reader.GetStringOrNull(11),
-                            reader.GetStringOrNull(12),
-                            reader.GetStringOrNull(13),
-                            reader.GetStringOrNull(14));
-                        storedHash = (byte[])reader.GetValue(15);
-                    }
-
-                    if (!reader.IsDBNull(16))
-                    {
-                        postings.Add(new Posting(reader.GetString(16), reader.GetString(17), reader.GetInt64(18)));
-                    }
-                }
-            }
-
-            Finish();
             progress?.Report(new WorkProgress(transactions, expected));
 
-            var orphans = (long)_db.Command(OrphanPostingsSql).ExecuteScalar()!;
+            var orphans = _verification.OrphanPostings();
             if (orphans > 0)
             {
                 Add(problems, $"{orphans} postings belong to no transaction.");
@@ -170,45 +111,37 @@ public sealed partial class TokenLedger
             }
 
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            using (var reader = _db.Command(VerifyAccountsSql).ExecuteReader())
+            foreach (var (id, kind, balance, allowance, purchased) in _verification.Accounts())
             {
-                while (reader.Read())
+                accounts++;
+                seen.Add(id);
+                if (kind == "user")
                 {
-                    accounts++;
-                    var id = reader.GetString(0);
-                    seen.Add(id);
-                    var kind = reader.GetString(1);
-                    var balance = reader.GetInt64(2);
-                    var allowance = reader.GetInt64(3);
-                    var purchased = reader.GetInt64(4);
-                    if (kind == "user")
+                    Compare(problems, id, "allowance", allowance, computed.GetValueOrDefault((id, Posting.Allowance)));
+                    Compare(problems, id, "purchased", purchased, computed.GetValueOrDefault((id, Posting.Purchased)));
+                    Compare(problems, id, "balance", balance, allowance + purchased);
+                    if (allowance < 0 || purchased < 0)
                     {
-                        Compare(problems, id, "allowance", allowance, computed.GetValueOrDefault((id, Posting.Allowance)));
-                        Compare(problems, id, "purchased", purchased, computed.GetValueOrDefault((id, Posting.Purchased)));
-                        Compare(problems, id, "balance", balance, allowance + purchased);
-                        if (allowance < 0 || purchased < 0)
-                        {
-                            Add(problems, $"User {id} has a negative part (allowance {allowance}, purchased {purchased}).");
-                        }
-
-                        if (computed.ContainsKey((id, Posting.Main)))
-                        {
-                            Add(problems, $"User {id} has postings outside its allowance and purchased parts.");
-                        }
-                    }
-                    else
-                    {
-                        Compare(problems, id, "balance", balance, computed.GetValueOrDefault((id, Posting.Main)));
-                        if (kind is not ("system") && balance < 0)
-                        {
-                            Add(problems, $"Account {id} ({kind}) has a negative balance {balance}.");
-                        }
+                        Add(problems, $"User {id} has a negative part (allowance {allowance}, purchased {purchased}).");
                     }
 
-                    if (balance < 0 && kind == "user")
+                    if (computed.ContainsKey((id, Posting.Main)))
                     {
-                        Add(problems, $"User {id} has a negative balance {balance}.");
+                        Add(problems, $"User {id} has postings outside its allowance and purchased parts.");
                     }
+                }
+                else
+                {
+                    Compare(problems, id, "balance", balance, computed.GetValueOrDefault((id, Posting.Main)));
+                    if (kind is not ("system") && balance < 0)
+                    {
+                        Add(problems, $"Account {id} ({kind}) has a negative balance {balance}.");
+                    }
+                }
+
+                if (balance < 0 && kind == "user")
+                {
+                    Add(problems, $"User {id} has a negative balance {balance}.");
                 }
             }
 

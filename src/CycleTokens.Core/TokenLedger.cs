@@ -34,6 +34,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IAccountStore _accounts;
     private readonly IHistoryStore _history;
     private readonly IRefundStore _refunds;
+    private readonly IVerificationStore _verification;
 #pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
@@ -87,6 +88,7 @@ public sealed partial class TokenLedger : IDisposable
         _accounts = new SqliteAccountStore(_db);
         _history = new SqliteHistoryStore(_db);
         _refunds = new SqliteRefundStore(_db);
+        _verification = new SqliteVerificationStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
