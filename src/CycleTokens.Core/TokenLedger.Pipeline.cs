@@ -4,7 +4,6 @@ using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Events;
 using CycleTokens.Core.Idempotency;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 
 namespace CycleTokens.Core;
 
