@@ -11,17 +11,6 @@ public sealed class StorageTests
 {
     private const string User = "alice";
 
-    // Copied from Storage/Sqlite/SqliteHistoryStore.cs (UsageByOperation): the plan below is for exactly this text.
-    private const string UsageSql = """
-        SELECT t.operation, COUNT(*), SUM(t.amount)
-          FROM transactions t
-         WHERE t.account = $account AND t.kind IN ('charge', 'spend') AND t.seq > $start
-           AND t.created_ms >= $since AND t.created_ms < $until
-           AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.charge_id = t.id)
-         GROUP BY t.operation
-         ORDER BY SUM(t.amount) DESC, t.operation
-        """;
-
     private static TokenLedger Open(TestLedger t, string file, SynchronousMode synchronous = SynchronousMode.Full) =>
         TokenLedger.Open(new LedgerOptions { DatabasePath = Path.Combine(t.Folder, file), Synchronous = synchronous }, t.Clock, new SequentialIdGenerator(file));
 
@@ -192,7 +181,7 @@ public sealed class StorageTests
         using var t = new TestLedger();
         await t.Ledger.SpendAsync(User, 10, "model.export.step");
 
-        var plan = Plan(t, UsageSql, "$account", "$start", "$since", "$until");
+        var plan = Plan(t, SqliteHistoryStore.UsageSql, "$account", "$start", "$since", "$until");
 
         Assert.Contains(plan, d => d.StartsWith("SEARCH t USING INDEX ix_tx_account", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.StartsWith("SCAN t", StringComparison.Ordinal) && !d.Contains("INDEX", StringComparison.Ordinal));

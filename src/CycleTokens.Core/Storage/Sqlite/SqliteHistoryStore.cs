@@ -16,7 +16,8 @@ internal sealed class SqliteHistoryStore(LedgerDatabase db) : IHistoryStore
 
     private const string AllSql = "SELECT " + TxColumns + " FROM transactions WHERE account = $account AND seq > $start" + NotAdmin + " ORDER BY seq";
 
-    private const string UsageSql = """
+    /// <summary>Usage by operation over a period, from the journal (tests read its query plan).</summary>
+    internal const string UsageSql = """
         SELECT t.operation, COUNT(*), SUM(t.amount)
           FROM transactions t
          WHERE t.account = $account AND t.kind IN ('charge', 'spend') AND t.seq > $start
