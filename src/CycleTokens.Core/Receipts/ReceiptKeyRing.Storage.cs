@@ -21,7 +21,12 @@ public sealed partial class ReceiptKeyRing
     /// Creation writes a temp file (mode 0600 from its creation) and links it into place without overwriting, so when
     /// several processes create the file at once exactly one key ring wins and the others load it.
     /// </remarks>
-    public static async Task<ReceiptKeyRing> OpenAsync(string path, CancellationToken cancellationToken = default)
+    public static Task<ReceiptKeyRing> OpenAsync(string path, CancellationToken cancellationToken = default) =>
+        OpenAsync(path, beforeLink: null, cancellationToken);
+
+    /// <summary>As the public overload; <paramref name="beforeLink"/> runs after the temp file is written and before
+    /// it is linked into place, so tests can hold several creators at the point where they race.</summary>
+    internal static async Task<ReceiptKeyRing> OpenAsync(string path, Func<Task>? beforeLink, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = System.IO.Path.GetFullPath(path);
@@ -33,7 +38,7 @@ public sealed partial class ReceiptKeyRing
             }
 
             var (file, key) = NewFile([], ReceiptKeyFile.FormatVersion);
-            if (await TryWriteAsync(full, file, overwrite: false, cancellationToken))
+            if (await TryWriteAsync(full, file, overwrite: false, beforeLink, cancellationToken))
             {
                 return new ReceiptKeyRing(full, file, key);
             }
@@ -64,7 +69,7 @@ public sealed partial class ReceiptKeyRing
             var (file, key) = NewFile(retired, current.Version);
             try
             {
-                await TryWriteAsync(Path, file, overwrite: true, cancellationToken);
+                await TryWriteAsync(Path, file, overwrite: true, beforeLink: null, cancellationToken);
             }
             catch
             {
@@ -136,7 +141,8 @@ public sealed partial class ReceiptKeyRing
         return problem is null ? new ReceiptKeyRing(path, file!, key!) : throw Malformed(path, problem);
     }
 
-    private static async Task<bool> TryWriteAsync(string path, ReceiptKeyFile file, bool overwrite, CancellationToken cancellationToken)
+    private static async Task<bool> TryWriteAsync(
+        string path, ReceiptKeyFile file, bool overwrite, Func<Task>? beforeLink, CancellationToken cancellationToken)
     {
         var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         try
@@ -167,6 +173,11 @@ public sealed partial class ReceiptKeyRing
 
                 await JsonSerializer.SerializeAsync(stream, file, ReceiptJsonContext.Default.ReceiptKeyFile, cancellationToken);
                 stream.Flush(flushToDisk: true);
+            }
+
+            if (beforeLink is not null)
+            {
+                await beforeLink();
             }
 
             try

@@ -98,6 +98,42 @@ public sealed class ReceiptKeyFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_ByEightCreatorsHeldAtTheLink_OneWins_TheOthersLoadItsKey()
+    {
+        var path = _folder.File("keys.json");
+        var arrived = 0;
+        var allWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task HoldUntilAllWritten()
+        {
+            if (Interlocked.Increment(ref arrived) == 8)
+            {
+                allWritten.SetResult();
+            }
+
+            return allWritten.Task;
+        }
+
+        var rings = await Task.WhenAll(Enumerable.Range(0, 8)
+            .Select(_ => ReceiptKeyRing.OpenAsync(path, HoldUntilAllWritten, CancellationToken.None)));
+        try
+        {
+            using var reopened = await ReceiptKeyRing.OpenAsync(path);
+
+            Assert.Equal(8, arrived);
+            Assert.Single(rings.Select(ring => ring.CurrentKid).Distinct());
+            Assert.Equal(reopened.CurrentKid, rings[0].CurrentKid);
+            Assert.Equal(["keys.json"], Directory.GetFiles(_folder.Path).Select(Path.GetFileName));
+        }
+        finally
+        {
+            foreach (var ring in rings)
+            {
+                ring.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Open_ByEightAtOnce_OnAMissingFile_EndsWithOneKeyRing()
     {
         var path = _folder.File("keys.json");
