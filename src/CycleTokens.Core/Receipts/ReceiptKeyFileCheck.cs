@@ -73,6 +73,16 @@ internal static class ReceiptKeyFileCheck
                 D = d,
                 Q = new ECPoint { X = x, Y = y },
             });
+
+            // Not every platform checks on import that D belongs to Q; a mismatch would sign receipts nobody can verify.
+            using var publicKey = P256Keys.TryImportPublic(entry.X, entry.Y);
+            byte[] probe = [1, 2, 3];
+            if (publicKey is null || !publicKey.VerifyData(probe, key.SignData(probe, HashAlgorithmName.SHA256), HashAlgorithmName.SHA256))
+            {
+                key.Dispose();
+                return null;
+            }
+
             return key;
         }
         catch (CryptographicException)

@@ -98,23 +98,41 @@ public sealed class ReceiptKeyFileTests : IDisposable
     }
 
     [Fact]
-    public async Task Open_ByEightCreatorsHeldAtTheLink_OneWins_TheOthersLoadItsKey()
+    public async Task Open_AFileWhosePrivatePartIsAnotherKeys_IsRefused()
+    {
+        var path = _folder.File("keys.json");
+        var otherPath = _folder.File("other.json");
+        (await ReceiptKeyRing.OpenAsync(path)).Dispose();
+        (await ReceiptKeyRing.OpenAsync(otherPath)).Dispose();
+        var file = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path))!;
+        var other = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(otherPath))!;
+        file["keys"]![0]!["d"] = other["keys"]![0]!["d"]!.GetValue<string>();
+        await File.WriteAllTextAsync(path, file.ToJsonString());
+
+        var e = await Assert.ThrowsAsync<ReceiptKeyException>(() => ReceiptKeyRing.OpenAsync(path));
+
+        Assert.Equal(ReceiptKeyFailure.Malformed, e.Failure);
+        Assert.Contains("private part", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_ByEightOpenersThatAllFoundItMissing_OneCreates_TheOthersLoadItsKey()
     {
         var path = _folder.File("keys.json");
         var arrived = 0;
-        var allWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task HoldUntilAllWritten()
+        var allChecked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task HoldUntilAllFoundItMissing()
         {
             if (Interlocked.Increment(ref arrived) == 8)
             {
-                allWritten.SetResult();
+                allChecked.SetResult();
             }
 
-            return allWritten.Task;
+            return allChecked.Task;
         }
 
         var rings = await Task.WhenAll(Enumerable.Range(0, 8)
-            .Select(_ => ReceiptKeyRing.OpenAsync(path, HoldUntilAllWritten, CancellationToken.None)));
+            .Select(_ => ReceiptKeyRing.OpenAsync(path, HoldUntilAllFoundItMissing, CancellationToken.None)));
         try
         {
             using var reopened = await ReceiptKeyRing.OpenAsync(path);
