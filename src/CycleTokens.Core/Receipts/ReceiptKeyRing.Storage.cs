@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace CycleTokens.Core.Receipts;
+
+/// <summary>Writing the key file (always a 0600 temp file renamed into place) and rotating keys.</summary>
+public sealed partial class ReceiptKeyRing
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>
+    /// Makes a new key current. The previous keys stay listed with their public parts only, so receipts they signed
+    /// still verify and they can sign nothing more.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the rotation before the file is replaced.</param>
+    /// <exception cref="ReceiptKeyException">The file cannot be written; the ring is unchanged.</exception>
+    public async Task RotateAsync(CancellationToken cancellationToken = default)
+    {
+        await _rotation.WaitAsync(cancellationToken);
+        try
+        {
+            ReceiptKeyFile current;
+            lock (_lock)
+            {
+                current = _file;
+            }
+
+            var retired = current.Keys.Select(static key => key with { D = null });
+            var (file, key) = NewFile(retired, current.Version);
+            try
+            {
+                await WriteAsync(Path, file, cancellationToken);
+            }
+            catch
+            {
+                key.Dispose();
+                throw;
+            }
+
+            lock (_lock)
+            {
+                _signingKey.Dispose();
+                _signingKey = key;
+                _file = file;
+            }
+        }
+        finally
+        {
+            _rotation.Release();
+        }
+    }
+
+    private static (ReceiptKeyFile File, ECDsa Key) NewFile(IEnumerable<ReceiptKeyFileEntry> older, int version)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var parameters = key.ExportParameters(includePrivateParameters: true);
+        var x = Base64UrlText.Encode(parameters.Q.X);
+        var y = Base64UrlText.Encode(parameters.Q.Y);
+        var d = Base64UrlText.Encode(parameters.D);
+        CryptographicOperations.ZeroMemory(parameters.D);
+        var kid = P256Keys.Thumbprint(x, y);
+        var entry = new ReceiptKeyFileEntry(kid, x, y, d);
+        return (new ReceiptKeyFile(version, kid, [entry, .. older]), key);
+    }
+
+    private static async Task WriteAsync(string path, ReceiptKeyFile file, CancellationToken cancellationToken)
+    {
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            CreateFolder(path);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = OwnerOnly;
+            }
+
+            await using (var stream = new FileStream(temp, options))
+            {
+                if (!OperatingSystem.IsWindows())
+                {
+                    // The umask can only narrow the create mode; set it outright before the private key is written.
+                    File.SetUnixFileMode(stream.SafeFileHandle, OwnerOnly);
+                }
+
+                await JsonSerializer.SerializeAsync(stream, file, ReceiptJsonContext.Default.ReceiptKeyFile, cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            // rename(2): readers see the old file or the new one, never a part.
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ReceiptKeyException(ReceiptKeyFailure.Inaccessible, path, $"The receipt key file {path} cannot be written.", e);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static void CreateFolder(string path)
+    {
+        var folder = System.IO.Path.GetDirectoryName(path)!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, OwnerOnly | UnixFileMode.UserExecute);
+        }
+    }
+}
