@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using CycleTokens.Core.Tests.Support;
 using CycleTokens.Mcp.Tests.Support;
 using ModelContextProtocol.Protocol;
 using static CycleTokens.Mcp.Tests.Support.HttpServeProcess;

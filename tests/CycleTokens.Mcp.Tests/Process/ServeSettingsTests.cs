@@ -1,3 +1,4 @@
+using CycleTokens.Core.Tests.Support;
 using CycleTokens.Mcp.Tests.Support;
 
 namespace CycleTokens.Mcp.Tests.Process;

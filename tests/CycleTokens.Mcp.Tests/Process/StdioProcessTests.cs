@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CycleTokens.Core.Tests.Support;
 using CycleTokens.Mcp.Tests.Support;
 using ModelContextProtocol.Client;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CycleTokens.Core.Tests.Support;
 using CycleTokens.Core;
 using CycleTokens.Mcp.Tests.Support;
 using Xunit.Abstractions;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CycleTokens.Core.Tests.Support;
 using CycleTokens.Core;
 using CycleTokens.Mcp.Tests.Support;
 using ModelContextProtocol.Protocol;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
+using CycleTokens.Core.Tests.Support;
 using CycleTokens.Mcp.Hosting;
 using CycleTokens.Mcp.Tests.Support;
 using CycleTokens.Mcp.Tools;

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using CycleTokens.Core;
 using CycleTokens.Core.Keys;
+using CycleTokens.Core.Tests.Support;
 using CycleTokens.Mcp.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Time.Testing;
