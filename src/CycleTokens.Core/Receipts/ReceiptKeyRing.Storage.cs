@@ -65,6 +65,8 @@ public sealed partial class ReceiptKeyRing
 
     private static async Task WriteAsync(string path, ReceiptKeyFile file, CancellationToken cancellationToken)
     {
+        // Not a ledger id (those come from the injected generator): an unguessable name, created exclusively (CreateNew,
+        // which follows no symlink), so nobody sharing the folder can plant a file or link there for the private key.
         var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {

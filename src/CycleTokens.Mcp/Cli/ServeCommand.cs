@@ -32,7 +32,8 @@ internal static class ServeCommand
     public static readonly Option<string?> JwtAudience = new("--jwt-audience") { Description = "HTTP: the audience a JWT must be issued for; needs --jwt-authority (env CYCLETOKENS_JWT_AUDIENCE)." };
     public static readonly Option<string?> JwtAccountClaim = new("--jwt-account-claim") { Description = "HTTP: the JWT claim naming the account a token bills (default sub; env CYCLETOKENS_JWT_ACCOUNT_CLAIM)." };
 
-    private static readonly Option<string?>[] HttpLimitOptions =
+    // Limits and the JWT settings: meaningful only with --http.
+    private static readonly Option<string?>[] HttpOnlyOptions =
         [MaxRequestBytes, RateLimit, RateBurst, MaxSessionsPerCredential, SessionIdleMinutes, ShutdownSeconds, JwtAuthority, JwtAudience, JwtAccountClaim];
 
     public static Command Create()
@@ -56,7 +57,7 @@ internal static class ServeCommand
         command.Options.Add(Operator);
         command.Options.Add(LogFile);
         command.Options.Add(Http);
-        foreach (var option in HttpLimitOptions)
+        foreach (var option in HttpOnlyOptions)
         {
             command.Options.Add(option);
         }

@@ -14,9 +14,6 @@ namespace CycleTokens.Mcp.Tests.Http;
 /// </summary>
 public sealed class HttpServerTests
 {
-    private const string Initialize =
-        """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""";
-
     [Theory]
     [InlineData("2025-11-25")]
     [InlineData(null)]
@@ -95,7 +92,7 @@ public sealed class HttpServerTests
         using var fingerprint = new LedgerFingerprint(server.DatabasePath);
         var before = fingerprint.Take();
 
-        using var response = await server.PostAsync(Initialize, secret);
+        using var response = await server.PostAsync(HttpTestServer.Initialize, secret);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var challenge = Assert.Single(response.Headers.WwwAuthenticate);
@@ -132,7 +129,7 @@ public sealed class HttpServerTests
         await using var server = await HttpTestServer.StartAsync();
         var alice = await server.KeyAsync("alice");
         var mallory = await server.KeyAsync("alice");
-        using var opened = await server.PostAsync(Initialize, alice);
+        using var opened = await server.PostAsync(HttpTestServer.Initialize, alice);
         var sessionId = Assert.Single(opened.Headers.GetValues("Mcp-Session-Id"));
         using var fingerprint = new LedgerFingerprint(server.DatabasePath);
         var before = fingerprint.Take();
@@ -168,7 +165,7 @@ public sealed class HttpServerTests
         var before = fingerprint.Take();
 
         using var response = await server.PostAsync(
-            Initialize.Replace("\"raw\"", "\"" + new string('x', 8192) + "\"", StringComparison.Ordinal), secret);
+            HttpTestServer.Initialize.Replace("\"raw\"", "\"" + new string('x', 8192) + "\"", StringComparison.Ordinal), secret);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(before, fingerprint.Take());
@@ -184,7 +181,7 @@ public sealed class HttpServerTests
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)
         {
-            using var response = await server.PostAsync(Initialize, alice);
+            using var response = await server.PostAsync(HttpTestServer.Initialize, alice);
             statuses.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
@@ -192,7 +189,7 @@ public sealed class HttpServerTests
             }
         }
 
-        using var other = await server.PostAsync(Initialize, bob);
+        using var other = await server.PostAsync(HttpTestServer.Initialize, bob);
 
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
         Assert.Equal(HttpStatusCode.OK, statuses[0]);

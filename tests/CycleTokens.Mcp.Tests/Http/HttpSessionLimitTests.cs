@@ -11,9 +11,6 @@ namespace CycleTokens.Mcp.Tests.Http;
 /// </summary>
 public sealed class HttpSessionLimitTests
 {
-    private const string Initialize =
-        """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""";
-
     [Fact]
     public async Task OneSessionMoreThanAllowed_Is429_AndWritesNothing_WhileAnotherKeyStillOpensOne()
     {
@@ -25,7 +22,7 @@ public sealed class HttpSessionLimitTests
         using var fingerprint = new LedgerFingerprint(server.DatabasePath);
         var before = fingerprint.Take();
 
-        using var third = await server.PostAsync(Initialize, alice);
+        using var third = await server.PostAsync(HttpTestServer.Initialize, alice);
         var body = await third.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
@@ -62,7 +59,7 @@ public sealed class HttpSessionLimitTests
         await using var server = await HttpTestServer.StartAsync(HttpLimits.Default with { SessionsPerCredential = 4 });
         var alice = await server.KeyAsync("alice");
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => server.PostAsync(Initialize, alice)));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => server.PostAsync(HttpTestServer.Initialize, alice)));
         try
         {
             Assert.Equal(4, responses.Count(r => r.StatusCode == HttpStatusCode.OK && r.Headers.Contains("Mcp-Session-Id")));
@@ -109,7 +106,7 @@ public sealed class HttpSessionLimitTests
         var owners = server.Services.GetRequiredService<SessionOwners>();
         var ended = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         owners.Ended += id => ended.TrySetResult(id);
-        using var opened = await server.PostAsync(Initialize, alice);
+        using var opened = await server.PostAsync(HttpTestServer.Initialize, alice);
         var sessionId = opened.Headers.GetValues("Mcp-Session-Id").Single();
 
         // Past the timeout on the server's clock; the sweep runs every 5 s of that clock.
@@ -118,7 +115,7 @@ public sealed class HttpSessionLimitTests
 
         using var stale = await server.PostAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/list"}""", alice, sessionId);
         Assert.Equal(HttpStatusCode.NotFound, stale.StatusCode);
-        using var again = await server.PostAsync(Initialize, alice);
+        using var again = await server.PostAsync(HttpTestServer.Initialize, alice);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
 

@@ -13,9 +13,6 @@ namespace CycleTokens.Mcp.Tests.Http;
 /// </summary>
 public sealed class JwtAuthenticationTests
 {
-    private const string Initialize =
-        """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""";
-
     private const string Initialized = """{"jsonrpc":"2.0","method":"notifications/initialized"}""";
 
     private const string Charge =
@@ -90,7 +87,7 @@ public sealed class JwtAuthenticationTests
         using var fingerprint = new LedgerFingerprint(server.DatabasePath);
         var before = fingerprint.Take();
 
-        using var initialize = await server.PostAsync(Initialize, token);
+        using var initialize = await server.PostAsync(HttpTestServer.Initialize, token);
         using var charge = await server.PostAsync(Charge, token, protocolVersion: "2026-07-28");
 
         foreach (var response in new[] { initialize, charge })
@@ -132,7 +129,7 @@ public sealed class JwtAuthenticationTests
         // The account comes from an organisation claim, so two people share it: the session is still only its opener's.
         await using var server = await HttpTestServer.StartAsync(jwt: idp.Settings(accountClaim: "org"));
         var org = new Dictionary<string, object> { ["org"] = "acme" };
-        using var opened = await server.PostAsync(Initialize, idp.Token("alice", org));
+        using var opened = await server.PostAsync(HttpTestServer.Initialize, idp.Token("alice", org));
         var sessionId = Assert.Single(opened.Headers.GetValues("Mcp-Session-Id"));
         using var initialized = await server.PostAsync(Initialized, idp.Token("alice", org), sessionId);
         using var fingerprint = new LedgerFingerprint(server.DatabasePath);
@@ -156,7 +153,7 @@ public sealed class JwtAuthenticationTests
     {
         await using var idp = await TestIdentityProvider.StartAsync();
         await using var server = await HttpTestServer.StartAsync(jwt: idp.Settings());
-        using var opened = await server.PostAsync(Initialize, await server.KeyAsync("alice"));
+        using var opened = await server.PostAsync(HttpTestServer.Initialize, await server.KeyAsync("alice"));
         var sessionId = Assert.Single(opened.Headers.GetValues("Mcp-Session-Id"));
         using var fingerprint = new LedgerFingerprint(server.DatabasePath);
         var before = fingerprint.Take();
@@ -192,8 +189,8 @@ public sealed class JwtAuthenticationTests
         var charge = await agent.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
         var grant = await op.CallToolAsync("grant_tokens", new Dictionary<string, object?> { ["account"] = "bob", ["amount"] = 500 });
         var before = fingerprint.Take();
-        using var unknown = await server.PostAsync(Initialize, "ctk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-        using var none = await server.PostAsync(Initialize, secret: null);
+        using var unknown = await server.PostAsync(HttpTestServer.Initialize, "ctk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        using var none = await server.PostAsync(HttpTestServer.Initialize, secret: null);
 
         Assert.True(charge.IsError is not true, McpTestServer.Text(charge));
         Assert.True(grant.IsError is not true, McpTestServer.Text(grant));
@@ -217,7 +214,7 @@ public sealed class JwtAuthenticationTests
         {
             foreach (var token in tokens)
             {
-                using var response = await server.PostAsync(Initialize, token);
+                using var response = await server.PostAsync(HttpTestServer.Initialize, token);
             }
         }
 

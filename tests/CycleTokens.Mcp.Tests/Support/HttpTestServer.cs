@@ -26,6 +26,10 @@ internal sealed class HttpTestServer : IAsyncDisposable
         Http = new HttpClient { BaseAddress = baseUri };
     }
 
+    /// <summary>A raw 2025-11-25 initialize request, which opens a session when accepted.</summary>
+    public const string Initialize =
+        """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}""";
+
     public TokenLedger Ledger { get; }
 
     /// <summary>The clock of the ledger and of the idle-session sweep.</summary>
