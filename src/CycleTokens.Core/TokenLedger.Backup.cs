@@ -42,7 +42,7 @@ public sealed partial class TokenLedger
                         $"The ledger fails SQLite's integrity check ({problems.Count} problem(s), the first: {first}), so no backup was taken: a copy would carry the damage.");
                 }
 
-                _db.BackupTo(target, BackupPagesPerStep, progress, cancellationToken);
+                _stores.Backup!.BackupTo(target, BackupPagesPerStep, progress, cancellationToken);
                 return null;
             },
             cancellationToken);

@@ -7,7 +7,7 @@ namespace CycleTokens.Core.Storage.Sqlite;
 /// Appends transactions: applies the postings to the stored balances, writes the row with its chain hash, writes the
 /// postings and counts charges and spends in <see cref="UsageMonths"/> — all inside the caller's write transaction.
 /// </summary>
-internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths usage)
+internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, IUsageStore usage) : IJournalStore
 {
     // The last row this connection appended, so the next append need not read it back: valid in the same write
     // transaction with nothing undone since, or after that transaction's commit while no other connection has written.
@@ -47,26 +47,10 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths u
 
     private static readonly string[][] PostingNames = [.. Enumerable.Range(0, MaxBatch).Select(i => new[] { $"$a{i}", $"$b{i}", $"$m{i}" })];
 
-    /// <summary>Appends one transaction and returns its row (id, seq, balance after).</summary>
-    internal TxRow Append(TxDraft draft, long nowMs, int monthKey)
+    /// <inheritdoc />
+    public TxRow Append(TxDraft draft, long nowMs, int monthKey)
     {
-        long sum = 0;
-        var postings = new List<Posting>(draft.Postings.Count);
-        foreach (var posting in draft.Postings)
-        {
-            sum = checked(sum + posting.Amount);
-            if (posting.Amount != 0)
-            {
-                postings.Add(posting);
-            }
-        }
-
-        if (sum != 0)
-        {
-            // A bug, never a business outcome: refuse to write an unbalanced transaction.
-            throw new InvalidOperationException("Postings of a transaction must sum to zero.");
-        }
-
+        var postings = Posting.Balanced(draft.Postings);
         var balanceAfter = Apply(postings, draft.Account, nowMs);
 
         var (seq, previous) = Tail();

@@ -8,7 +8,7 @@ namespace CycleTokens.Core.Storage.Sqlite;
 /// One open connection to the ledger file with its pragmas set and a cache of prepared commands.
 /// Not thread-safe: <see cref="TokenLedger"/> serialises access.
 /// </summary>
-internal sealed class LedgerDatabase : IDisposable
+internal sealed class LedgerDatabase : ILedgerConnection, IOnlineBackup
 {
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
@@ -34,7 +34,7 @@ internal sealed class LedgerDatabase : IDisposable
     internal bool InTransaction { get; private set; }
 
     /// <summary>Write transactions committed through this connection (tests read it to see writes grouped).</summary>
-    internal long Commits { get; private set; }
+    public long Commits { get; private set; }
 
     /// <summary>Numbers this connection's write transactions: the current (or last) one's.</summary>
     internal long WriteNumber { get; private set; }
@@ -49,10 +49,10 @@ internal sealed class LedgerDatabase : IDisposable
     private uint? _committedVersion;
 
     /// <summary>Microseconds each write waited for the write lock (queue turn, then SQLite's lock).</summary>
-    internal LatencyHistogram LockWaits { get; } = new();
+    public LatencyHistogram LockWaits { get; } = new();
 
     /// <summary>Microseconds each write held the write lock, its commit or rollback included.</summary>
-    internal LatencyHistogram LockHolds { get; } = new();
+    public LatencyHistogram LockHolds { get; } = new();
 
     /// <summary>The full path of the ledger file.</summary>
     internal string Path { get; private init; } = string.Empty;
@@ -139,7 +139,7 @@ internal sealed class LedgerDatabase : IDisposable
     /// process opened it, wrote and checkpointed), because the read may then have mixed pages of two states.
     /// </summary>
     /// <exception cref="IOException">The file changed; the read's result must not be used.</exception>
-    internal void CheckUnlockedRead()
+    public void CheckUnlockedRead()
     {
         if (_unlockedStamp is not { } stamp)
         {
@@ -273,7 +273,7 @@ internal sealed class LedgerDatabase : IDisposable
     }
 
     /// <summary>Takes the write lock: first a turn in the cross-process queue, then SQLite's lock.</summary>
-    internal void BeginWrite()
+    public void BeginWrite()
     {
         if (ReadOnly)
         {
@@ -313,13 +313,13 @@ internal sealed class LedgerDatabase : IDisposable
         InTransaction = true;
     }
 
-    internal void BeginRead()
+    public void BeginRead()
     {
         Command("BEGIN DEFERRED").ExecuteNonQuery();
         InTransaction = true;
     }
 
-    internal void Commit()
+    public void Commit()
     {
         if (_lockedAt != 0)
         {
@@ -341,7 +341,7 @@ internal sealed class LedgerDatabase : IDisposable
         Unlocked();
     }
 
-    internal void Rollback()
+    public void Rollback()
     {
         try
         {
@@ -402,7 +402,7 @@ internal sealed class LedgerDatabase : IDisposable
     }
 
     /// <summary>Online backup into a new file, a few pages per step so progress can be shown and writers are not starved.</summary>
-    internal void BackupTo(string path, int pagesPerStep, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    public void BackupTo(string path, int pagesPerStep, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var folder = System.IO.Path.GetDirectoryName(path);
         if (!string.IsNullOrEmpty(folder))
@@ -443,22 +443,22 @@ internal sealed class LedgerDatabase : IDisposable
         }
     }
 
-    internal void SetSavepoint() => Command("SAVEPOINT op").ExecuteNonQuery();
+    public void SetSavepoint() => Command("SAVEPOINT op").ExecuteNonQuery();
 
     /// <summary>Opens the savepoint of one write among several in a transaction (group commit).</summary>
-    internal void BeginItem() => Command("SAVEPOINT item").ExecuteNonQuery();
+    public void BeginItem() => Command("SAVEPOINT item").ExecuteNonQuery();
 
     /// <summary>Undoes everything the current write of a batch did.</summary>
-    internal void RollbackItem()
+    public void RollbackItem()
     {
         Undos++;
         Command("ROLLBACK TO item").ExecuteNonQuery();
     }
 
     /// <summary>Ends the current write of a batch, keeping what is not rolled back.</summary>
-    internal void ReleaseItem() => Command("RELEASE item").ExecuteNonQuery();
+    public void ReleaseItem() => Command("RELEASE item").ExecuteNonQuery();
 
-    internal void RollbackToSavepoint()
+    public void RollbackToSavepoint()
     {
         Undos++;
         Command("ROLLBACK TO op").ExecuteNonQuery();

@@ -1,0 +1,48 @@
+using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Ids;
+
+namespace CycleTokens.Core.Storage.Sqlite;
+
+/// <summary>Opens a ledger file and the SQLite stores over its one connection.</summary>
+internal static class SqliteBackend
+{
+    /// <summary>Opens (creates, migrates) the file and returns its stores.</summary>
+    /// <exception cref="LedgerOpenException">The file cannot be opened: the message names the path and the cause.</exception>
+    internal static LedgerStores Open(LedgerOptions options, IIdGenerator ids, MonthCalendar months)
+    {
+        var db = LedgerDatabase.Open(options);
+        try
+        {
+            var usage = new UsageMonths(db, months);
+            if (!options.ReadOnly)
+            {
+                // A read-only open cannot write the totals; it only ever verifies, which does not read them.
+                usage.FillIfPending();
+            }
+
+            return new LedgerStores
+            {
+                Connection = db,
+                Location = db.Path,
+                Backup = db,
+                Journal = new Journal(db, ids, usage),
+                Usage = usage,
+                Purchases = new SqlitePurchaseStore(db),
+                ApiKeys = new SqliteApiKeyStore(db),
+                Escrows = new SqliteEscrowStore(db),
+                Users = new SqliteUserStore(db),
+                Idempotency = new SqliteIdempotencyStore(db),
+                DiscountCache = new SqliteDiscountCacheStore(db),
+                Accounts = new SqliteAccountStore(db),
+                History = new SqliteHistoryStore(db),
+                Refunds = new SqliteRefundStore(db),
+                Verification = new SqliteVerificationStore(db),
+            };
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+}
