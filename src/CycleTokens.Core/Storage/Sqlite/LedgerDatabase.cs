@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Data.Common;
+using CycleTokens.Core.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace CycleTokens.Core.Storage.Sqlite;
@@ -8,7 +10,7 @@ namespace CycleTokens.Core.Storage.Sqlite;
 /// One open connection to the ledger file with its pragmas set and a cache of prepared commands.
 /// Not thread-safe: <see cref="TokenLedger"/> serialises access.
 /// </summary>
-internal sealed class LedgerDatabase : ILedgerConnection, IOnlineBackup
+internal sealed class LedgerDatabase : ISqlSession, IOnlineBackup
 {
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
@@ -37,13 +39,13 @@ internal sealed class LedgerDatabase : ILedgerConnection, IOnlineBackup
     public long Commits { get; private set; }
 
     /// <summary>Numbers this connection's write transactions: the current (or last) one's.</summary>
-    internal long WriteNumber { get; private set; }
+    public long WriteNumber { get; private set; }
 
     /// <summary>Undos of any kind (rollback, rollback to a savepoint) through this connection.</summary>
-    internal long Undos { get; private set; }
+    public long Undos { get; private set; }
 
     /// <summary>The number of the last write transaction that committed.</summary>
-    internal long CommittedWrite { get; private set; }
+    public long CommittedWrite { get; private set; }
 
     // The file's data version right after that commit; null when SQLite's file control is not available.
     private uint? _committedVersion;
@@ -265,6 +267,38 @@ internal sealed class LedgerDatabase : ILedgerConnection, IOnlineBackup
         return command;
     }
 
+    /// <inheritdoc />
+    public bool IsPostgres => false;
+
+    /// <inheritdoc />
+    DbCommand ISqlSession.Command(string sql) => Command(sql);
+
+    /// <summary>
+    /// What <c>PRAGMA integrity_check</c> finds (at most 100 findings; empty when sound). It reads every page, so it
+    /// finds damage to indexes and tables that the journal scan never touches.
+    /// </summary>
+    internal List<string> IntegrityProblems()
+    {
+        var found = new List<string>();
+        try
+        {
+            using var reader = Command("PRAGMA integrity_check").ExecuteReader();
+            while (reader.Read())
+            {
+                // One row may hold several findings, one a line, under a "*** in database main ***" heading.
+                found.AddRange(reader.GetString(0).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Where(line => !line.StartsWith("***", StringComparison.Ordinal)));
+            }
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SQLitePCL.raw.SQLITE_CORRUPT)
+        {
+            // Damage bad enough to stop the check itself.
+            found.Add("the check could not finish: " + SQLitePCL.raw.sqlite3_errstr(ex.SqliteErrorCode).utf8_to_string());
+        }
+
+        return found is ["ok"] ? [] : found;
+    }
+
     internal void Execute(string sql)
     {
         using var command = _connection.CreateCommand();
@@ -469,7 +503,7 @@ internal sealed class LedgerDatabase : ILedgerConnection, IOnlineBackup
     /// last write commit. SQLite's data version changes with every commit to the file, by any connection of any
     /// process, and is brought up to date when a transaction starts; false when it cannot be read.
     /// </summary>
-    internal bool UnchangedSinceLastCommit() => _committedVersion is { } committed && DataVersion() == committed;
+    public bool UnchangedSinceLastCommit() => _committedVersion is { } committed && DataVersion() == committed;
 
     private uint? DataVersion()
     {

@@ -1,5 +1,6 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Ids;
+using CycleTokens.Core.Storage.Sql;
 
 namespace CycleTokens.Core.Storage.Sqlite;
 
@@ -27,16 +28,16 @@ internal static class SqliteBackend
                 Backup = db,
                 Journal = new Journal(db, ids, usage),
                 Usage = usage,
-                Purchases = new SqlitePurchaseStore(db),
-                ApiKeys = new SqliteApiKeyStore(db),
-                Escrows = new SqliteEscrowStore(db),
-                Users = new SqliteUserStore(db),
-                Idempotency = new SqliteIdempotencyStore(db),
-                DiscountCache = new SqliteDiscountCacheStore(db),
-                Accounts = new SqliteAccountStore(db),
-                History = new SqliteHistoryStore(db),
-                Refunds = new SqliteRefundStore(db),
-                Verification = new SqliteVerificationStore(db),
+                Purchases = new SqlPurchaseStore(db),
+                ApiKeys = new SqlApiKeyStore(db),
+                Escrows = new SqlEscrowStore(db),
+                Users = new SqlUserStore(db),
+                Idempotency = new SqlIdempotencyStore(db),
+                DiscountCache = new SqlDiscountCacheStore(db),
+                Accounts = new SqlAccountStore(db),
+                History = new SqlHistoryStore(db),
+                Refunds = new SqlRefundStore(db),
+                Verification = new SqlVerificationStore(db, db.IntegrityProblems),
             };
         }
         catch

@@ -1,17 +1,17 @@
 using CycleTokens.Core.Accounts;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>
 /// The <c>usage_months</c> table: per user, calendar month (of the transaction's time, in the ledger's month time zone)
 /// and operation, the count and tokens of charges and spends net of refunds since the last clear. Written in the same
 /// transaction as the journal rows it sums, so whole-month usage is one short index range at any journal size.
 /// </summary>
-internal sealed class UsageMonths(LedgerDatabase db, MonthCalendar months) : IUsageStore
+internal sealed class UsageMonths(ISqlSession db, MonthCalendar months) : IUsageStore
 {
     private const string AddSql = """
         INSERT INTO usage_months (account, month_key, operation, count, tokens) VALUES ($account, $month, $operation, $count, $tokens)
-        ON CONFLICT (account, month_key, operation) DO UPDATE SET count = count + excluded.count, tokens = tokens + excluded.tokens
+        ON CONFLICT (account, month_key, operation) DO UPDATE SET count = usage_months.count + excluded.count, tokens = usage_months.tokens + excluded.tokens
         """;
 
     private const string ClearSql = "DELETE FROM usage_months WHERE account = $account";

@@ -1,10 +1,10 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Admin;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Accounts of every kind in the <c>accounts</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteAccountStore(LedgerDatabase db) : IAccountStore
+internal sealed class SqlAccountStore(ISqlSession db) : IAccountStore
 {
     private const string ListSql = """
         SELECT id, kind, tier, balance FROM accounts

@@ -1,10 +1,10 @@
 using CycleTokens.Core.Escrows;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Escrows in the <c>escrows</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
+internal sealed class SqlEscrowStore(ISqlSession db) : IEscrowStore
 {
     private const string Columns =
         "id, account, amount, allowance_part, purchased_part, month_key, job_id, fab_id, status, metadata, created_ms, expires_ms, released_ms, cancelled_ms";
@@ -60,7 +60,7 @@ internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
     {
         using var reader = db.Command(LoadSql).With("$id", id).ExecuteReader();
         reader.Read();
-        return (Read(reader), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5));
+        return (Read(reader), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32Of(5));
     }
 
     public long HoldSeq(string id) => (long)db.Command(HoldSeqSql).With("$id", id).ExecuteScalar()!;
@@ -91,7 +91,7 @@ internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
 
     public long HeldTotal(string account) => (long)db.Command(HeldTotalSql).With("$account", account).ExecuteScalar()!;
 
-    private static List<string> Ids(SqliteCommand command)
+    private static List<string> Ids(DbCommand command)
     {
         var ids = new List<string>();
         using var reader = command.ExecuteReader();
@@ -103,7 +103,7 @@ internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
         return ids;
     }
 
-    private static Escrow Read(SqliteDataReader r) => new(
+    private static Escrow Read(DbDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
         r.GetInt64(2),
