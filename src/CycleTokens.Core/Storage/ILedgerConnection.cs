@@ -47,6 +47,12 @@ internal interface ILedgerConnection : IDisposable
     /// <summary>Ends the current write of a batch, keeping what is not rolled back.</summary>
     void ReleaseItem();
 
+    /// <summary>
+    /// The exception to give the caller when <paramref name="ex"/> says the backend is unreachable or its write lock was
+    /// not granted in time (retry later), or null when it is anything else.
+    /// </summary>
+    Exception? Unavailable(Exception ex);
+
     /// <summary>After a read: fails when the read may have seen an inconsistent state (SQLite read without locks).</summary>
     void CheckUnlockedRead();
 }

@@ -1,5 +1,6 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Ids;
+using CycleTokens.Core.Storage.Postgres;
 using CycleTokens.Core.Storage.Sqlite;
 
 namespace CycleTokens.Core.Storage;
@@ -9,5 +10,5 @@ internal static class LedgerBackends
 {
     /// <summary>Opens the ledger's backend and its stores.</summary>
     internal static LedgerStores Open(LedgerOptions options, IIdGenerator ids, MonthCalendar months) =>
-        SqliteBackend.Open(options, ids, months);
+        PostgresLocation.IsPostgres(options.DatabasePath) ? PostgresBackend.Open(options, ids, months) : SqliteBackend.Open(options, ids, months);
 }

@@ -8,6 +8,7 @@ using CycleTokens.Core.Tests.Support;
 namespace CycleTokens.Core.Tests.Storage;
 
 /// <summary>Product spec section 13: one SQLite file, WAL, synchronous FULL by default, versioned schema, indexed reads.</summary>
+[Trait("Backend", "Sqlite")]
 public sealed class StorageTests
 {
     private const string User = "alice";

@@ -4,7 +4,8 @@ namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>
 /// What the SQL stores need from a backend's connection: prepared commands for constant SQL text written with
-/// <c>$name</c> parameters (each backend adapts the text once), and what the journal needs to trust its cached tail.
+/// <c>$name</c> parameters in SQLite's flavour of portable SQL (each backend adapts the text once: PostgreSQL turns
+/// the parameters into <c>@name</c> and drops <c>INDEXED BY</c> hints), and what the journal needs to trust its cached tail.
 /// </summary>
 internal interface ISqlSession : ILedgerConnection
 {

@@ -8,7 +8,7 @@ internal sealed class SqlAccountStore(ISqlSession db) : IAccountStore
 {
     private const string ListSql = """
         SELECT id, kind, tier, balance FROM accounts
-        WHERE ($kind IS NULL OR kind = $kind) AND id > $after
+        WHERE (CAST($kind AS TEXT) IS NULL OR kind = $kind) AND id > $after
         ORDER BY id LIMIT $limit
         """;
 

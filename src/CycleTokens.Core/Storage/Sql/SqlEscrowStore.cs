@@ -17,7 +17,7 @@ internal sealed class SqlEscrowStore(ISqlSession db) : IEscrowStore
     private const string LoadSql = "SELECT " + Columns + " FROM escrows WHERE id = $id";
 
     private const string ListSql = "SELECT " + Columns + """
-         FROM escrows WHERE account = $account AND hold_seq > $start AND ($status IS NULL OR status = $status) ORDER BY created_ms, id
+         FROM escrows WHERE account = $account AND hold_seq > $start AND (CAST($status AS TEXT) IS NULL OR status = $status) ORDER BY created_ms, id
         """;
 
     private const string HoldSeqSql = "SELECT hold_seq FROM escrows WHERE id = $id";
@@ -32,7 +32,7 @@ internal sealed class SqlEscrowStore(ISqlSession db) : IEscrowStore
 
     private const string CancelSql = "UPDATE escrows SET status = 'cancelled', cancelled_ms = $now WHERE id = $id AND status = 'held'";
 
-    private const string HeldTotalSql = "SELECT COALESCE(SUM(amount), 0) FROM escrows WHERE account = $account AND status = 'held'";
+    private const string HeldTotalSql = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM escrows WHERE account = $account AND status = 'held'";
 
     public void Insert(NewEscrow escrow) =>
         db.Command(InsertSql)

@@ -18,7 +18,7 @@ internal sealed class SqlHistoryStore(ISqlSession db) : IHistoryStore
 
     /// <summary>Usage by operation over a period, from the journal (tests read its query plan).</summary>
     internal const string UsageSql = """
-        SELECT t.operation, COUNT(*), SUM(t.amount)
+        SELECT t.operation, COUNT(*), CAST(SUM(t.amount) AS BIGINT)
           FROM transactions t
          WHERE t.account = $account AND t.kind IN ('charge', 'spend') AND t.seq > $start
            AND t.created_ms >= $since AND t.created_ms < $until

@@ -17,7 +17,7 @@ internal sealed class SqlPurchaseStore(ISqlSession db) : IPurchaseStore
 
     private const string ListSql = "SELECT " + Columns + """
          FROM purchases
-        WHERE ($account IS NULL OR account = $account) AND ($status IS NULL OR status = $status)
+        WHERE (CAST($account AS TEXT) IS NULL OR account = $account) AND (CAST($status AS TEXT) IS NULL OR status = $status)
         ORDER BY created_ms, id
         LIMIT $limit
         """;

@@ -17,7 +17,7 @@ internal sealed class UsageMonths(ISqlSession db, MonthCalendar months) : IUsage
     private const string ClearSql = "DELETE FROM usage_months WHERE account = $account";
 
     private const string ReadSql = """
-        SELECT operation, SUM(count), SUM(tokens) FROM usage_months
+        SELECT operation, CAST(SUM(count) AS BIGINT), CAST(SUM(tokens) AS BIGINT) FROM usage_months
          WHERE account = $account AND month_key >= $from AND month_key < $to
          GROUP BY operation
         HAVING SUM(count) > 0

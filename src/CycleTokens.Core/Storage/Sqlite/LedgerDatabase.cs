@@ -271,6 +271,10 @@ internal sealed class LedgerDatabase : ISqlSession, IOnlineBackup
     public bool IsPostgres => false;
 
     /// <inheritdoc />
+    /// <remarks>A busy file keeps its own handling (the tools and CLI name it); SQLite has no connection to lose.</remarks>
+    public Exception? Unavailable(Exception ex) => null;
+
+    /// <inheritdoc />
     DbCommand ISqlSession.Command(string sql) => Command(sql);
 
     /// <summary>
