@@ -34,4 +34,17 @@ public sealed record LedgerOptions
 
     /// <summary>Base of card checkout links; the purchase id is appended.</summary>
     public Uri CheckoutBaseUrl { get; init; } = new("https://checkout.cycletokens.invalid/pay/");
+
+    /// <summary>
+    /// The receipt key file (see <see cref="Receipts.ReceiptKeyRing"/>), created with a new key on first use; null:
+    /// results carry no receipt. Kept outside the ledger tables, e.g. <c>&lt;ledger&gt;.receipt-keys.json</c>. Not
+    /// opened when <see cref="ReadOnly"/>.
+    /// </summary>
+    public string? ReceiptKeysPath { get; init; }
+
+    /// <summary>The <c>iss</c> of every receipt: which ledger signed it (e.g. its public URL). <c>cycletokens</c> unless configured.</summary>
+    public string ReceiptIssuer { get; init; } = DefaultReceiptIssuer;
+
+    /// <summary>The issuer receipts name when none is configured.</summary>
+    public const string DefaultReceiptIssuer = "cycletokens";
 }

@@ -16,4 +16,8 @@ internal sealed record TxRow(
     string? Metadata,
     string? IdempotencyKey,
     string? Ref,
-    string? Details);
+    string? Details)
+{
+    /// <summary>The row's chain hash once it is known (set by the journal on append); not an input of the hash.</summary>
+    internal byte[]? Hash { get; init; }
+}
