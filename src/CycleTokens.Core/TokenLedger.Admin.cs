@@ -29,21 +29,23 @@ public sealed partial class TokenLedger
             () =>
             {
                 var user = EnsureUser(account);
-                var draft = new TxDraft(
-                    TransactionKind.Grant.ToWireName(),
-                    TransactionType.Credit.ToWireName(),
-                    account,
-                    source,
-                    amount,
-                    AccountNames.SystemGrants,
-                    [new Posting(AccountNames.SystemGrants, Posting.Main, -amount), new Posting(account, Posting.Purchased, amount)])
-                {
-                    Metadata = meta,
-                    IdempotencyKey = key,
-                };
-                var row = _journal.Append(draft, _nowMs, user.MonthKey);
+                var row = _journal.Append(
+                    new TxDraft(
+                        TransactionKind.Grant.ToWireName(),
+                        TransactionType.Credit.ToWireName(),
+                        account,
+                        source,
+                        amount,
+                        AccountNames.SystemGrants,
+                        [new Posting(AccountNames.SystemGrants, Posting.Main, -amount), new Posting(account, Posting.Purchased, amount)])
+                    {
+                        Metadata = meta,
+                        IdempotencyKey = key,
+                    },
+                    _nowMs,
+                    user.MonthKey);
                 Emit(LedgerEventNames.TokenAdded, account, ("amount", amount), ("source", source), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
-                return new GrantResult(row.Id, account, amount, source, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row, draft) };
+                return new GrantResult(row.Id, account, amount, source, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -134,18 +136,20 @@ public sealed partial class TokenLedger
                 }
 
                 var refunded = reversed.Where(p => p.Account == account).Sum(p => p.Amount);
-                var draft = new TxDraft(TransactionKind.Refund.ToWireName(), TransactionType.Credit.ToWireName(), account, null, refunded, counterparty, reversed)
-                {
-                    Metadata = Pricing.CanonicalJson.OfString("reason", why),
-                    IdempotencyKey = key,
-                    Ref = transactionId,
-                    Details = $"{{\"expired\":{expired}}}",
-                };
-                var row = _journal.Append(draft, _nowMs, user.MonthKey);
+                var row = _journal.Append(
+                    new TxDraft(TransactionKind.Refund.ToWireName(), TransactionType.Credit.ToWireName(), account, null, refunded, counterparty, reversed)
+                    {
+                        Metadata = Pricing.CanonicalJson.OfString("reason", why),
+                        IdempotencyKey = key,
+                        Ref = transactionId,
+                        Details = $"{{\"expired\":{expired}}}",
+                    },
+                    _nowMs,
+                    user.MonthKey);
                 _refunds.Insert(transactionId, row.Id);
                 _usage.Add(account, createdMs, operation!, -1, -amount);
                 Emit(LedgerEventNames.TokenAdded, account, ("amount", refunded), ("source", "refund"), ("refunded_transaction_id", transactionId), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
-                return new RefundResult(row.Id, transactionId, refunded, expired, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row, draft) };
+                return new RefundResult(row.Id, transactionId, refunded, expired, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);

@@ -70,13 +70,15 @@ public sealed partial class TokenLedger
                 var details = new ChargeDetails(
                     quote.BasePrice, quote.UnitPrice, quote.Cached, quantity, quote.BatchDiscountPct,
                     quote.PricedBy == PricedBy.Default ? "default" : "catalogue", paramsHash, creatorAccount, creatorShare, platformShare);
-                var draft = new TxDraft(TransactionKind.Charge.ToWireName(), TransactionType.Debit.ToWireName(), account, op, total, creatorAccount ?? AccountNames.Platform, postings)
-                {
-                    Metadata = metadata,
-                    IdempotencyKey = key,
-                    Details = JsonSerializer.Serialize(details, OutcomeJsonContext.Default.ChargeDetails),
-                };
-                var row = _journal.Append(draft, _nowMs, user.MonthKey);
+                var row = _journal.Append(
+                    new TxDraft(TransactionKind.Charge.ToWireName(), TransactionType.Debit.ToWireName(), account, op, total, creatorAccount ?? AccountNames.Platform, postings)
+                    {
+                        Metadata = metadata,
+                        IdempotencyKey = key,
+                        Details = JsonSerializer.Serialize(details, OutcomeJsonContext.Default.ChargeDetails),
+                    },
+                    _nowMs,
+                    user.MonthKey);
                 _discountCache.RecordCharge(account, new CacheKey(op, paramsHash), _nowMs);
 
                 Log.Charged(_logger, account, total, op);
@@ -93,7 +95,7 @@ public sealed partial class TokenLedger
                 return new ChargeResult(
                     row.Id, op, quote.BasePrice, quote.UnitPrice, quote.Cached, quantity, quote.BatchDiscountPct, total,
                     creator, creatorShare, platformShare, row.BalanceAfter, quote.PricedBy, _now, Replayed: false)
-                { Receipt = Receipt(row, draft) };
+                { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken,
@@ -123,14 +125,16 @@ public sealed partial class TokenLedger
                 var (fromAllowance, fromPurchased) = Draw(user, amount);
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(AccountNames.Platform, Posting.Main, amount));
-                var draft = new TxDraft(TransactionKind.Spend.ToWireName(), TransactionType.Debit.ToWireName(), account, op, amount, AccountNames.Platform, postings)
-                {
-                    Metadata = meta,
-                    IdempotencyKey = key,
-                };
-                var row = _journal.Append(draft, _nowMs, user.MonthKey);
+                var row = _journal.Append(
+                    new TxDraft(TransactionKind.Spend.ToWireName(), TransactionType.Debit.ToWireName(), account, op, amount, AccountNames.Platform, postings)
+                    {
+                        Metadata = meta,
+                        IdempotencyKey = key,
+                    },
+                    _nowMs,
+                    user.MonthKey);
                 Emit(LedgerEventNames.TokenSpent, account, ("amount", amount), ("operation", op), ("transaction_id", row.Id), ("platform_share", amount), ("balance", row.BalanceAfter));
-                return new SpendResult(row.Id, op, amount, row.BalanceAfter, _now, Replayed: false) { Receipt = Receipt(row, draft) };
+                return new SpendResult(row.Id, op, amount, row.BalanceAfter, _now, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);

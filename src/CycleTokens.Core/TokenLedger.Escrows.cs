@@ -42,13 +42,15 @@ public sealed partial class TokenLedger
                 long? expiresMs = request.ExpiresInHours is { } h ? _nowMs + (h * 3_600_000L) : null;
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(AccountNames.Escrow(id), Posting.Main, request.Amount));
-                var draft = new TxDraft(TransactionKind.Escrow.ToWireName(), TransactionType.EscrowHold.ToWireName(), account, null, request.Amount, AccountNames.Escrow(id), postings)
-                {
-                    Metadata = metadata,
-                    IdempotencyKey = key,
-                    Ref = id,
-                };
-                var row = _journal.Append(draft, _nowMs, user.MonthKey);
+                var row = _journal.Append(
+                    new TxDraft(TransactionKind.Escrow.ToWireName(), TransactionType.EscrowHold.ToWireName(), account, null, request.Amount, AccountNames.Escrow(id), postings)
+                    {
+                        Metadata = metadata,
+                        IdempotencyKey = key,
+                        Ref = id,
+                    },
+                    _nowMs,
+                    user.MonthKey);
                 _escrows.Insert(new NewEscrow(
                     id,
                     account,
@@ -63,7 +65,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     expiresMs));
                 Emit(LedgerEventNames.EscrowCreated, account, ("escrow_id", id), ("amount", request.Amount), ("job_id", job), ("fab_id", fab), ("balance", row.BalanceAfter));
-                return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row, draft) };
+                return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -114,21 +116,23 @@ public sealed partial class TokenLedger
                 var escrow = HeldEscrow(account, escrowId);
                 _escrows.Release(escrowId, _nowMs);
                 var fab = AccountNames.Fab(escrow.FabId);
-                var draft = new TxDraft(
-                    TransactionKind.Escrow.ToWireName(),
-                    TransactionType.EscrowRelease.ToWireName(),
-                    account,
-                    null,
-                    escrow.Amount,
-                    fab,
-                    [new Posting(AccountNames.Escrow(escrowId), Posting.Main, -escrow.Amount), new Posting(fab, Posting.Main, escrow.Amount)])
-                {
-                    IdempotencyKey = key,
-                    Ref = escrowId,
-                };
-                var row = _journal.Append(draft, _nowMs, user.MonthKey);
+                var row = _journal.Append(
+                    new TxDraft(
+                        TransactionKind.Escrow.ToWireName(),
+                        TransactionType.EscrowRelease.ToWireName(),
+                        account,
+                        null,
+                        escrow.Amount,
+                        fab,
+                        [new Posting(AccountNames.Escrow(escrowId), Posting.Main, -escrow.Amount), new Posting(fab, Posting.Main, escrow.Amount)])
+                    {
+                        IdempotencyKey = key,
+                        Ref = escrowId,
+                    },
+                    _nowMs,
+                    user.MonthKey);
                 Emit(LedgerEventNames.EscrowReleased, account, ("escrow_id", escrowId), ("amount", escrow.Amount), ("job_id", escrow.JobId), ("fab_id", escrow.FabId), ("transaction_id", row.Id));
-                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row, draft) };
+                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -152,8 +156,8 @@ public sealed partial class TokenLedger
             {
                 EnsureUser(account);
                 HeldEscrow(account, escrowId);
-                var (row, draft) = CancelEscrow(account, escrowId, "cancelled", key);
-                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row, draft) };
+                var row = CancelEscrow(account, escrowId, "cancelled", key);
+                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -178,32 +182,34 @@ public sealed partial class TokenLedger
         return ids.Count;
     }
 
-    /// <summary>Posts the return of a held escrow and marks it cancelled; returns the row appended and its draft.</summary>
-    private (TxRow Row, TxDraft Draft) CancelEscrow(string account, string escrowId, string reason, string? key)
+    /// <summary>Posts the return of a held escrow and marks it cancelled; returns the row appended (with the user's balance after).</summary>
+    private TxRow CancelEscrow(string account, string escrowId, string reason, string? key)
     {
         var (escrow, allowancePart, purchasedPart, monthKey) = _escrows.LoadParts(escrowId);
         var user = LoadUser(account)!;
         var expired = monthKey < user.MonthKey ? allowancePart : 0;
         _escrows.Cancel(escrowId, _nowMs);
-        var draft = new TxDraft(
-            TransactionKind.Escrow.ToWireName(),
-            TransactionType.EscrowCancel.ToWireName(),
-            account,
-            null,
-            escrow.Amount,
-            AccountNames.Escrow(escrowId),
-            [
-                new Posting(AccountNames.Escrow(escrowId), Posting.Main, -escrow.Amount),
-                new Posting(account, Posting.Allowance, allowancePart - expired),
-                new Posting(account, Posting.Purchased, purchasedPart),
-                new Posting(AccountNames.SystemExpired, Posting.Main, expired),
-            ])
-        {
-            IdempotencyKey = key,
-            Ref = escrowId,
-            Details = $"{{\"reason\":\"{reason}\",\"returned\":{escrow.Amount - expired},\"expired\":{expired}}}",
-        };
-        var row = _journal.Append(draft, _nowMs, user.MonthKey);
+        var row = _journal.Append(
+            new TxDraft(
+                TransactionKind.Escrow.ToWireName(),
+                TransactionType.EscrowCancel.ToWireName(),
+                account,
+                null,
+                escrow.Amount,
+                AccountNames.Escrow(escrowId),
+                [
+                    new Posting(AccountNames.Escrow(escrowId), Posting.Main, -escrow.Amount),
+                    new Posting(account, Posting.Allowance, allowancePart - expired),
+                    new Posting(account, Posting.Purchased, purchasedPart),
+                    new Posting(AccountNames.SystemExpired, Posting.Main, expired),
+                ])
+            {
+                IdempotencyKey = key,
+                Ref = escrowId,
+                Details = $"{{\"reason\":\"{reason}\",\"returned\":{escrow.Amount - expired},\"expired\":{expired}}}",
+            },
+            _nowMs,
+            user.MonthKey);
         Log.EscrowCancelled(_logger, escrowId, account, reason);
         Emit(
             LedgerEventNames.EscrowCancelled,
@@ -215,7 +221,7 @@ public sealed partial class TokenLedger
             ("reason", reason),
             ("job_id", escrow.JobId),
             ("balance", row.BalanceAfter));
-        return (row, draft);
+        return row;
     }
 
     private Escrow OwnEscrow(string account, string escrowId)

@@ -110,21 +110,23 @@ public sealed partial class TokenLedger
                     return new PurchaseResult(purchase, user.Balance, Replayed: true) { Receipt = purchase.TransactionId is { } tx ? ReceiptOf(tx) : null };
                 }
 
-                var draft = new TxDraft(
-                    TransactionKind.Purchase.ToWireName(),
-                    TransactionType.Credit.ToWireName(),
-                    purchase.Account,
-                    "purchase." + purchase.Method,
-                    purchase.Tokens,
-                    AccountNames.SystemPayments,
-                    [new Posting(AccountNames.SystemPayments, Posting.Main, -purchase.Tokens), new Posting(purchase.Account, Posting.Purchased, purchase.Tokens)])
-                {
-                    Ref = purchaseId,
-                };
-                var row = _journal.Append(draft, _nowMs, user.MonthKey);
+                var row = _journal.Append(
+                    new TxDraft(
+                        TransactionKind.Purchase.ToWireName(),
+                        TransactionType.Credit.ToWireName(),
+                        purchase.Account,
+                        "purchase." + purchase.Method,
+                        purchase.Tokens,
+                        AccountNames.SystemPayments,
+                        [new Posting(AccountNames.SystemPayments, Posting.Main, -purchase.Tokens), new Posting(purchase.Account, Posting.Purchased, purchase.Tokens)])
+                    {
+                        Ref = purchaseId,
+                    },
+                    _nowMs,
+                    user.MonthKey);
                 _purchases.Complete(purchaseId, _nowMs, row.Id);
                 Emit(LedgerEventNames.TokenAdded, purchase.Account, ("amount", purchase.Tokens), ("source", "purchase"), ("purchase_id", purchaseId), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
-                return new PurchaseResult(_purchases.Load(purchaseId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row, draft) };
+                return new PurchaseResult(_purchases.Load(purchaseId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             cancellationToken);
     }

@@ -39,7 +39,7 @@ public sealed partial class TokenLedger
                     return new ReceiptLedgerCheck(Found: false, [$"transaction {Validation.Check.Shown(claims.TransactionId)} is not in the journal"]);
                 }
 
-                var problems = ReceiptFigures.Differences(claims, ReceiptFigures.Of(claims.Iss, stored.Row with { Hash = stored.Hash }, stored.Postings));
+                var problems = ReceiptFigures.Differences(claims, ReceiptFigures.Of(claims.Iss, stored.Row with { Hash = stored.Hash, Postings = stored.Postings }));
                 var recomputed = ChainHash.Compute(ReceiptStore.PreviousHash(stored.Row.Seq), stored.Row, stored.Postings);
                 if (!recomputed.AsSpan().SequenceEqual(stored.Hash))
                 {
@@ -54,15 +54,15 @@ public sealed partial class TokenLedger
     /// <summary>
     /// The signed receipt of a movement just appended, or null when the ledger signs none. Signed inside the write,
     /// so a keyed call's stored outcome keeps it and a replay returns the very same token. Adding a receipt to a
-    /// result is one line: <c>return new XResult(…) { Receipt = Receipt(row, draft) };</c>
+    /// result is one line: <c>return new XResult(…) { Receipt = Receipt(row) };</c> with the row the journal returned.
     /// </summary>
-    private string? Receipt(TxRow row, TxDraft draft) =>
-        _receiptSigner?.Sign(ReceiptFigures.Of(_options.ReceiptIssuer, row, draft.Postings));
+    private string? Receipt(TxRow row) =>
+        _receiptSigner?.Sign(ReceiptFigures.Of(_options.ReceiptIssuer, row));
 
     /// <summary>A receipt of an earlier transaction, signed anew (same claims, another signature), or null.</summary>
     private string? ReceiptOf(string transactionId) =>
         _receiptSigner is not null && ReceiptStore.Find(transactionId) is { } stored
-            ? _receiptSigner.Sign(ReceiptFigures.Of(_options.ReceiptIssuer, stored.Row with { Hash = stored.Hash }, stored.Postings))
+            ? _receiptSigner.Sign(ReceiptFigures.Of(_options.ReceiptIssuer, stored.Row with { Hash = stored.Hash, Postings = stored.Postings }))
             : null;
 
     /// <summary>Opens the key ring the options name (creating it on first use); a ledger opened read-only signs nothing.</summary>

@@ -12,10 +12,12 @@ namespace CycleTokens.Core.Receipts;
 /// </summary>
 internal static class ReceiptFigures
 {
-    /// <summary>The claims of <paramref name="row"/> (whose <see cref="TxRow.Hash"/> must be set); the kid is left empty for the signer.</summary>
-    internal static ReceiptClaims Of(string issuer, TxRow row, IEnumerable<Posting> postings)
+    /// <summary>The claims of <paramref name="row"/>, whose <see cref="TxRow.Hash"/> and <see cref="TxRow.Postings"/>
+    /// must be set (as the journal returns it); the kid is left empty for the signer.</summary>
+    internal static ReceiptClaims Of(string issuer, TxRow row)
     {
         var hash = row.Hash ?? throw new InvalidOperationException("A receipt needs the row's chain hash.");
+        var postings = row.Postings ?? throw new InvalidOperationException("A receipt needs the row's postings.");
         long creatorShare = 0;
         long platformShare = 0;
         foreach (var posting in postings)

@@ -47,7 +47,7 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths u
 
     private static readonly string[][] PostingNames = [.. Enumerable.Range(0, MaxBatch).Select(i => new[] { $"$a{i}", $"$b{i}", $"$m{i}" })];
 
-    /// <summary>Appends one transaction and returns its row (id, seq, balance after, chain hash).</summary>
+    /// <summary>Appends one transaction and returns its row (id, seq, balance after, chain hash, the postings stored).</summary>
     internal TxRow Append(TxDraft draft, long nowMs, int monthKey)
     {
         long sum = 0;
@@ -116,7 +116,7 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths u
         }
 
         (_tailSeq, _tailHash, _tailWrite, _tailUndos) = (seq, hash, db.WriteNumber, db.Undos);
-        return row with { Hash = hash };
+        return row with { Hash = hash, Postings = postings };
     }
 
     /// <summary>The next row's seq and the hash it chains to.</summary>
