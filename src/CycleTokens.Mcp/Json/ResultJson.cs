@@ -72,6 +72,7 @@ internal static class ResultJson
         ["priced_by"] = PricedBy(c.PricedBy),
         ["timestamp"] = Wire.Time(c.Timestamp),
         ["replayed"] = c.Replayed,
+        ["receipt"] = c.Receipt,
     };
 
     public static JsonObject Spend(SpendResult s) => new()
@@ -82,6 +83,7 @@ internal static class ResultJson
         ["balance_after"] = s.BalanceAfter,
         ["timestamp"] = Wire.Time(s.Timestamp),
         ["replayed"] = s.Replayed,
+        ["receipt"] = s.Receipt,
     };
 
     public static JsonObject Transaction(TransactionRecord t) => new()
@@ -132,6 +134,7 @@ internal static class ResultJson
         var json = Escrow(r.Escrow);
         json["balance_after"] = r.BalanceAfter;
         json["replayed"] = r.Replayed;
+        json["receipt"] = r.Receipt;
         return json;
     }
 
@@ -153,6 +156,7 @@ internal static class ResultJson
         var json = Purchase(r.Purchase);
         json["balance_after"] = r.BalanceAfter;
         json["replayed"] = r.Replayed;
+        json["receipt"] = r.Receipt;
         return json;
     }
 
@@ -164,6 +168,7 @@ internal static class ResultJson
         ["source"] = g.Source,
         ["balance_after"] = g.BalanceAfter,
         ["replayed"] = g.Replayed,
+        ["receipt"] = g.Receipt,
     };
 
     public static JsonObject TierChange(TierChange c) => new()
@@ -184,6 +189,7 @@ internal static class ResultJson
         ["expired"] = r.Expired,
         ["balance_after"] = r.BalanceAfter,
         ["replayed"] = r.Replayed,
+        ["receipt"] = r.Receipt,
     };
 
     public static JsonObject Verification(VerificationReport v) => new()
