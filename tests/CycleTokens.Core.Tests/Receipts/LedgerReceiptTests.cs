@@ -189,8 +189,8 @@ public sealed class LedgerReceiptTests
 
     internal static (string Account, string? Operation, long Amount, long BalanceAfter, string Hash) StoredRow(TestLedger t, string transactionId)
     {
-        var row = RawRows.Query(t.DatabasePath, "SELECT account, operation, amount, balance_after, lower(hex(hash)) FROM transactions WHERE id = $id", ("$id", transactionId)).Single();
-        return ((string)row[0]!, (string?)row[1], (long)row[2]!, (long)row[3]!, (string)row[4]!);
+        var row = RawRows.Query(t.DatabasePath, "SELECT account, operation, amount, balance_after, hash FROM transactions WHERE id = $id", ("$id", transactionId)).Single();
+        return ((string)row[0]!, (string?)row[1], (long)row[2]!, (long)row[3]!, Convert.ToHexStringLower((byte[])row[4]!));
     }
 
     /// <summary>Makes one movement (with what it needs first, unless <paramref name="again"/>) and returns its receipt.</summary>
