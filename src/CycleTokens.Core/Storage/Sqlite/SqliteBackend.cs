@@ -38,6 +38,7 @@ internal static class SqliteBackend
                 History = new SqlHistoryStore(db),
                 Refunds = new SqlRefundStore(db),
                 Verification = new SqlVerificationStore(db, db.IntegrityProblems),
+                Tables = new SqlTableStore(db),
             };
         }
         catch
