@@ -2,6 +2,7 @@ using System.CommandLine;
 using CycleTokens.Bench.Hop;
 using CycleTokens.Bench.Http;
 using CycleTokens.Bench.Ledger;
+using CycleTokens.Bench.Migrate;
 using CycleTokens.Bench.Share;
 using CycleTokens.Bench.Startup;
 
@@ -24,6 +25,7 @@ internal static class Program
         root.Subcommands.Add(ShareWorker.Create());
         root.Subcommands.Add(HttpMode.Create());
         root.Subcommands.Add(LoopMode.Create());
+        root.Subcommands.Add(MigrateMode.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -20,7 +20,7 @@ internal interface ITableStore
     /// <summary>Every row of <paramref name="table"/> in primary key order, its values in the order of <see cref="LedgerTable.Columns"/>, streamed.</summary>
     IEnumerable<object?[]> Rows(LedgerTable table);
 
-    /// <summary>Inserts <paramref name="rows"/> into <paramref name="table"/> in batches; <paramref name="inserted"/> is told how many rows each batch held.</summary>
+    /// <summary>Inserts <paramref name="rows"/> into <paramref name="table"/>, streamed; <paramref name="inserted"/> is told every so many rows how many went in since it was last told.</summary>
     void Insert(LedgerTable table, IEnumerable<object?[]> rows, Action<int> inserted);
 
     /// <summary>After every table has been filled: brings what the database numbers itself past the copied rows (PostgreSQL's <c>transactions.seq</c> identity).</summary>

@@ -2,14 +2,13 @@ namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>
 /// Whole tables through the engine's prepared commands, on either backend: the catalogue, counts, rows in key order and
-/// multi-row <c>INSERT</c>s (PostgreSQL's own store replaces the inserts with binary COPY).
+/// inserts (PostgreSQL's own store replaces the inserts with binary COPY).
 /// </summary>
 /// <remarks>Table and column names come from <see cref="LedgerTables"/> only, never from a caller: the SQL text is constant per table.</remarks>
 internal sealed class SqlTableStore(ISqlSession db) : ITableStore
 {
-    // SQLite binds at most 32,766 parameters per statement; 256 rows of the widest table (16 columns) is 4,096. Larger
-    // statements gained nothing when measured.
-    private const int RowsPerInsert = 256;
+    // Progress is reported every this many rows.
+    private const int ReportEvery = 1000;
 
     // Every table and view but SQLite's own (sqlite_sequence, sqlite_stat1), with its declared column types.
     private const string SqliteSchemaSql = """
@@ -66,25 +65,43 @@ internal sealed class SqlTableStore(ISqlSession db) : ITableStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One prepared single-row <c>INSERT</c>, executed for each row inside the caller's one transaction. Multi-row
+    /// statements were measured slower here: Microsoft.Data.Sqlite binds every parameter by name, and SQLite finds a
+    /// name by a linear search, so a statement of n parameters costs n² comparisons (see docs/operations.md).
+    /// </remarks>
     public void Insert(LedgerTable table, IEnumerable<object?[]> rows, Action<int> inserted)
     {
-        var batch = new List<object?[]>(RowsPerInsert);
-        foreach (var row in rows)
+        var command = db.Command(InsertSql(table));
+        var parameters = command.Parameters;
+        if (parameters.Count == 0)
         {
-            batch.Add(row);
-            if (batch.Count == RowsPerInsert)
+            // Created once and then only given new values: binding by name would search the collection for each.
+            for (var i = 0; i < table.Columns.Count; i++)
             {
-                InsertBatch(table, batch);
-                inserted(batch.Count);
-                batch.Clear();
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = db.IsPostgres ? $"v{i}" : $"$v{i}";
+                parameters.Add(parameter);
             }
         }
 
-        if (batch.Count > 0)
+        var pending = 0;
+        foreach (var row in rows)
         {
-            InsertBatch(table, batch);
-            inserted(batch.Count);
+            for (var i = 0; i < row.Length; i++)
+            {
+                parameters[i].Value = row[i] ?? DBNull.Value;
+            }
+
+            command.ExecuteNonQuery();
+            if (++pending == ReportEvery)
+            {
+                inserted(pending);
+                pending = 0;
+            }
         }
+
+        inserted(pending);
     }
 
     /// <inheritdoc />
@@ -96,38 +113,6 @@ internal sealed class SqlTableStore(ISqlSession db) : ITableStore
         }
     }
 
-    private void InsertBatch(LedgerTable table, List<object?[]> rows)
-    {
-        var width = table.Columns.Count;
-        var command = db.Command(InsertSql(table, rows.Count));
-        var parameters = command.Parameters;
-        if (parameters.Count == 0)
-        {
-            // Created once per statement text and then only given new values: binding by name searches the whole
-            // collection, which for thousands of parameters costs more than the insert.
-            for (var i = 0; i < rows.Count * width; i++)
-            {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = db.IsPostgres ? $"v{i}" : $"$v{i}";
-                parameters.Add(parameter);
-            }
-        }
-
-        for (var r = 0; r < rows.Count; r++)
-        {
-            for (var c = 0; c < width; c++)
-            {
-                parameters[(r * width) + c].Value = rows[r][c] ?? DBNull.Value;
-            }
-        }
-
-        command.ExecuteNonQuery();
-    }
-
-    private static string InsertSql(LedgerTable table, int rows)
-    {
-        var width = table.Columns.Count;
-        var values = Enumerable.Range(0, rows).Select(r => "(" + string.Join(", ", Enumerable.Range(r * width, width).Select(i => $"$v{i}")) + ")");
-        return $"INSERT INTO {table.Name} ({string.Join(", ", table.Columns.Select(c => c.Name))}) VALUES {string.Join(", ", values)}";
-    }
+    private static string InsertSql(LedgerTable table) =>
+        $"INSERT INTO {table.Name} ({string.Join(", ", table.Columns.Select(c => c.Name))}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => $"$v{i}"))})";
 }
