@@ -36,7 +36,9 @@ public sealed class CliMigrateStoreTests
         await FillAsync(cli);
         var back = Path.Combine(cli.Folder, "back.db");
 
-        var there = await cli.RunRawAsync("migrate-store", "--from", cli.Db, "--to", pg.Uri, "--json");
+        // The test server trusts local connections, so a password is accepted and ignored: it must not be shown.
+        var withPassword = pg.Uri.Replace("postgres@", "postgres:s3cret@", StringComparison.Ordinal);
+        var there = await cli.RunRawAsync("migrate-store", "--from", cli.Db, "--to", withPassword, "--json");
         var again = await cli.RunRawAsync("migrate-store", "--from", pg.Uri, "--to", back);
 
         Assert.True(there.Exit == 0, there.Err);
@@ -44,7 +46,8 @@ public sealed class CliMigrateStoreTests
         var root = report.RootElement;
         Assert.True(root.GetProperty("ok").GetBoolean());
         Assert.Equal(cli.Db, root.GetProperty("from").GetString());
-        Assert.Equal(pg.Uri, root.GetProperty("to").GetString());
+        Assert.Equal(pg.Uri.Replace("postgres@", "postgres:***@", StringComparison.Ordinal), root.GetProperty("to").GetString());
+        Assert.DoesNotContain("s3cret", there.Out, StringComparison.Ordinal);
         Assert.Equal(Tables, root.GetProperty("tables").EnumerateArray().Select(t => t.GetProperty("table").GetString()));
         Assert.All(root.GetProperty("tables").EnumerateArray(), t => Assert.Equal(t.GetProperty("source").GetInt64(), t.GetProperty("target").GetInt64()));
         Assert.Equal(root.GetProperty("tables").EnumerateArray().Sum(t => t.GetProperty("source").GetInt64()), root.GetProperty("rows").GetInt64());
