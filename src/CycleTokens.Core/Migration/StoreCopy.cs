@@ -17,84 +17,90 @@ internal static class StoreCopy
 
     /// <summary>Copies; returns where from and to (as shown) and each table's rows in the source snapshot and in the committed target.</summary>
     /// <exception cref="StoreCopyException">Refused or failed; nothing was committed to the target.</exception>
+    /// <exception cref="LedgerUnavailableException">A PostgreSQL server went away, or a write lock was not granted in time.</exception>
     internal static (string Source, string Target, List<TableCount> Tables) Run(LedgerOptions source, LedgerOptions target, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        using var from = Open(source with { ReadOnly = true });
-        if (!PostgresLocation.IsPostgres(target.DatabasePath))
-        {
-            ProbeFile(target);
-        }
-
-        using var to = Open(target with { ReadOnly = false });
-        var copied = Copy(from, to, progress, cancellationToken);
-
-        to.Connection.BeginRead();
         try
         {
-            var tables = LedgerTables.All.Select((t, i) => new TableCount(t.Name, copied[i], to.Tables.Count(t))).ToList();
-            return (from.Location, to.Location, tables);
+            using var from = Open(source with { ReadOnly = true });
+            from.Connection.BeginRead();
+            try
+            {
+                // The source is checked before the target is touched: a source that cannot be copied creates no target.
+                CheckSchema(from, "source");
+                var counts = LedgerTables.All.Select(from.Tables.Count).ToArray();
+                if (!PostgresLocation.IsPostgres(target.DatabasePath))
+                {
+                    ProbeFile(target);
+                }
+
+                using var to = Open(target with { ReadOnly = false });
+                Copy(from, to, counts.Sum(), progress, cancellationToken);
+                to.Connection.BeginRead();
+                try
+                {
+                    var tables = LedgerTables.All.Select((t, i) => new TableCount(t.Name, counts[i], to.Tables.Count(t))).ToList();
+                    return (from.Location, to.Location, tables);
+                }
+                finally
+                {
+                    to.Connection.Rollback();
+                }
+            }
+            finally
+            {
+                from.Connection.Rollback();
+            }
         }
-        finally
+        catch (DbException ex) when (ex is Npgsql.NpgsqlException && PostgresSession.IsUnavailable(ex))
         {
-            to.Connection.Rollback();
+            throw new LedgerUnavailableException("A PostgreSQL server became unavailable during the copy, or its write lock was not granted in time: nothing was committed to the target; run migrate-store again.", ex);
         }
     }
 
-    /// <returns>The source's rows per table of <see cref="LedgerTables.All"/>, as counted in the snapshot copied.</returns>
-    private static long[] Copy(LedgerStores from, LedgerStores to, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Fills the target in one write transaction from the source's open snapshot, or leaves it as it was.</summary>
+    private static void Copy(LedgerStores from, LedgerStores to, long total, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
-        from.Connection.BeginRead();
+        to.Connection.BeginWrite();
         try
         {
-            CheckSchema(from, "source");
-            var counts = LedgerTables.All.Select(from.Tables.Count).ToArray();
-            var total = counts.Sum();
-            to.Connection.BeginWrite();
-            try
+            CheckSchema(to, "target");
+            RefuseIfOccupied(to, to.Location);
+            long done = 0;
+            foreach (var table in LedgerTables.All)
             {
-                CheckSchema(to, "target");
-                RefuseIfOccupied(to, to.Location);
-                long done = 0;
-                foreach (var table in LedgerTables.All)
+                cancellationToken.ThrowIfCancellationRequested();
+                try
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    try
+                    to.Tables.Insert(table, Checked(table, from.Tables.Rows(table), from.Location, cancellationToken), rows =>
                     {
-                        to.Tables.Insert(table, Checked(table, from.Tables.Rows(table), from.Location, cancellationToken), rows =>
+                        if (rows > 0)
                         {
-                            if (rows > 0)
-                            {
-                                done += rows;
-                                progress?.Report(new WorkProgress(done, total));
-                            }
-                        });
-                    }
-                    catch (DbException ex)
-                    {
-                        throw Failed(table, to.Location, ex);
-                    }
+                            done += rows;
+                            progress?.Report(new WorkProgress(done, total));
+                        }
+                    });
                 }
-
-                if (total == 0)
+                catch (DbException ex) when (!PostgresSession.IsUnavailable(ex))
                 {
-                    progress?.Report(new WorkProgress(0, 0));
+                    throw Failed(table, to.Location, ex);
                 }
+            }
 
-                to.Tables.FinishCopy();
-                // A SQLite source nobody else had open is read without locks: a writer that came meanwhile voids the copy.
-                from.Connection.CheckUnlockedRead();
-                to.Connection.Commit();
-                return counts;
-            }
-            catch
+            if (total == 0)
             {
-                to.Connection.Rollback();
-                throw;
+                progress?.Report(new WorkProgress(0, 0));
             }
+
+            to.Tables.FinishCopy();
+            // A SQLite source nobody else had open is read without locks: a writer that came meanwhile voids the copy.
+            from.Connection.CheckUnlockedRead();
+            to.Connection.Commit();
         }
-        finally
+        catch
         {
-            from.Connection.Rollback();
+            to.Connection.Rollback();
+            throw;
         }
     }
 
@@ -221,13 +227,8 @@ internal static class StoreCopy
         _ => value.GetType().Name,
     };
 
-    private static Exception Failed(LedgerTable table, string target, DbException ex)
+    private static StoreCopyException Failed(LedgerTable table, string target, DbException ex)
     {
-        if (PostgresSession.IsUnavailable(ex))
-        {
-            return new LedgerUnavailableException($"The PostgreSQL server became unavailable while copying {table.Name}: nothing was committed to {target}; run migrate-store again.", ex);
-        }
-
         var reason = ex is Npgsql.PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : ex.Message;
         return new StoreCopyException(StoreCopyFailure.Failed, $"Copying {table.Name} into {target} failed ({reason}): nothing was committed to the target.", ex);
     }

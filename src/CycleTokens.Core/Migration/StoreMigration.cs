@@ -18,9 +18,9 @@ public static class StoreMigration
     /// The source is opened read-only and read in one snapshot (SQLite: one read transaction; PostgreSQL: repeatable
     /// read), so servers may keep using it; what they write after the snapshot is not copied. The target is created or
     /// migrated if need be and written in one transaction holding its write lock: a failure or cancellation leaves it
-    /// empty. On PostgreSQL the journal's seq identity is moved past the highest seq copied. Only
-    /// <see cref="LedgerOptions.DatabasePath"/>, the busy timeout and the month time zone of the options matter; the
-    /// month totals are copied as they are, so use the target with the source's month time zone.
+    /// empty. On PostgreSQL the journal's seq identity is moved past the highest seq copied. The options' other
+    /// settings (busy timeout, durability, month time zone) apply to both stores; the month totals are copied as they
+    /// are, so use the target with the source's month time zone.
     /// </remarks>
     /// <param name="source">The ledger to copy.</param>
     /// <param name="target">Where to: a missing or empty SQLite file, or a PostgreSQL database without ledger rows.</param>
@@ -33,7 +33,7 @@ public static class StoreMigration
     /// a stored value is not of its column's kind, or the target refused a row; nothing was committed to the target.
     /// </exception>
     /// <exception cref="LedgerOpenException">Either store cannot be opened (the source must exist and have this build's schema).</exception>
-    /// <exception cref="LedgerUnavailableException">A PostgreSQL server went away during the copy; nothing was committed.</exception>
+    /// <exception cref="LedgerUnavailableException">A PostgreSQL server went away during the copy, or the target's write lock was not granted within the busy timeout; nothing was committed.</exception>
     public static async Task<StoreMigrationReport> CopyAsync(
         LedgerOptions source,
         LedgerOptions target,

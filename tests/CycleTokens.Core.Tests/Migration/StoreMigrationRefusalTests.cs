@@ -145,7 +145,7 @@ public sealed class StoreMigrationRefusalTests : IDisposable
     }
 
     [Fact]
-    public async Task SourceWithATableTheCopyDoesNotKnow_IsRefusedNamingIt_AndNothingIsCopied()
+    public async Task SourceWithATableTheCopyDoesNotKnow_IsRefusedNamingIt_BeforeTheTargetIsCreated()
     {
         var source = await SmallLedgerAsync("source.db");
         RawDb.Execute(source, "CREATE TABLE receipts (id TEXT NOT NULL PRIMARY KEY, body TEXT)");
@@ -156,7 +156,7 @@ public sealed class StoreMigrationRefusalTests : IDisposable
         Assert.Equal(StoreCopyFailure.SchemaNotHandled, ex.Failure);
         Assert.Contains("table receipts, which this build does not know", ex.Message, StringComparison.Ordinal);
         Assert.StartsWith($"The source {source} does not have the schema this build copies", ex.Message, StringComparison.Ordinal);
-        Assert.All(LedgerDump.Of(target), t => Assert.Empty(t.Value));
+        Assert.False(File.Exists(target));
     }
 
     [Fact]

@@ -145,6 +145,21 @@ public sealed class CliMigrateStoreTests
     }
 
     [Fact]
+    public async Task UnreachablePostgresTarget_ExitsOne_NamingIt_WithoutItsPassword()
+    {
+        using var cli = new CliRunner();
+        await FillAsync(cli);
+        var nowhere = $"postgresql://postgres:s3cret@/ledger?host={Uri.EscapeDataString(Path.Combine(cli.Folder, "no-socket"))}&connect_timeout=2";
+
+        var (exit, stdout, stderr) = await cli.RunRawAsync("migrate-store", "--from", cli.Db, "--to", nowhere, "--json");
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("cycletokens: Cannot open the ledger postgresql://postgres:***@/ledger?host=", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", stderr + stdout, StringComparison.Ordinal);
+        Assert.Equal(1, JsonDocument.Parse(stdout).RootElement.GetProperty("exit_code").GetInt32());
+    }
+
+    [Fact]
     public async Task CopyThatFailsVerification_ExitsOne_ListingTheProblems()
     {
         using var cli = new CliRunner();
