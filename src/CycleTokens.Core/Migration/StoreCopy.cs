@@ -52,9 +52,14 @@ internal static class StoreCopy
                 from.Connection.Rollback();
             }
         }
-        catch (DbException ex) when (ex is Npgsql.NpgsqlException && PostgresSession.IsUnavailable(ex))
+        catch (Npgsql.NpgsqlException ex) when (PostgresSession.IsUnavailable(ex))
         {
             throw new LedgerUnavailableException("A PostgreSQL server became unavailable during the copy, or its write lock was not granted in time: nothing was committed to the target; run migrate-store again.", ex);
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            // What the server said (a permission, a setting), never the connection string.
+            throw new StoreCopyException(StoreCopyFailure.Failed, $"The copy failed ({Reason(ex)}): nothing was committed to the target.", ex);
         }
     }
 
@@ -229,9 +234,10 @@ internal static class StoreCopy
 
     private static StoreCopyException Failed(LedgerTable table, string target, DbException ex)
     {
-        var reason = ex is Npgsql.PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : ex.Message;
-        return new StoreCopyException(StoreCopyFailure.Failed, $"Copying {table.Name} into {target} failed ({reason}): nothing was committed to the target.", ex);
+        return new StoreCopyException(StoreCopyFailure.Failed, $"Copying {table.Name} into {target} failed ({Reason(ex)}): nothing was committed to the target.", ex);
     }
+
+    private static string Reason(DbException ex) => ex is Npgsql.PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : ex.Message;
 
     private static LedgerStores Open(LedgerOptions options) =>
         LedgerBackends.Open(options, RandomIdGenerator.Instance, new MonthCalendar(options.MonthTimeZone));
