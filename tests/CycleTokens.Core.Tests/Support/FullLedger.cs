@@ -48,10 +48,9 @@ internal sealed class FullLedger
         await Assert.ThrowsAsync<LedgerException>(() => l.SpendAsync("alice", 1_000_000_000, "model.export.stl", idempotencyKey: "spend-too-much"));
         await l.SpendAsync("alice", 25, "cam.cnc_toolpath", Json("""{"note":"spend"}"""), "spend-1");
 
-        var pending = await l.CreatePurchaseAsync("alice", 1000, "card");
+        await l.CreatePurchaseAsync("alice", 1000, "card"); // stays pending
         var completed = await l.CreatePurchaseAsync("alice", 1000, "card", "purchase-1");
         await l.CompletePurchaseAsync(completed.Purchase.Id);
-        _ = pending;
 
         await l.RefundAsync(withCreator.TransactionId, "duplicate export");
 
