@@ -51,6 +51,9 @@ internal sealed class LedgerStores : IDisposable
     /// <summary>Verification reads.</summary>
     public required IVerificationStore Verification { get; init; }
 
+    /// <summary>Whole tables, for copying the ledger to another store.</summary>
+    public required ITableStore Tables { get; init; }
+
     /// <inheritdoc />
     public void Dispose() => Connection.Dispose();
 }

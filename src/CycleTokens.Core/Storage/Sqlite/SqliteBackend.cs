@@ -39,6 +39,7 @@ internal static class SqliteBackend
                 Refunds = new SqlRefundStore(db),
                 Receipts = new SqlReceiptStore(db),
                 Verification = new SqlVerificationStore(db, db.IntegrityProblems),
+                Tables = new SqlTableStore(db),
             };
         }
         catch
