@@ -35,6 +35,8 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IHistoryStore _history;
     private readonly IRefundStore _refunds;
     private readonly IVerificationStore _verification;
+    private readonly ICredentialSpendStore _spend;
+    private readonly ILowBalanceStore _lowBalance;
 #pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
@@ -89,6 +91,8 @@ public sealed partial class TokenLedger : IDisposable
         _history = new SqliteHistoryStore(_db);
         _refunds = new SqliteRefundStore(_db);
         _verification = new SqliteVerificationStore(_db);
+        _spend = new SqliteCredentialSpendStore(_db);
+        _lowBalance = new SqliteLowBalanceStore(_db);
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
