@@ -32,6 +32,7 @@ internal static class McpServerSetup
         services.AddSingleton<SubscriptionHub>();
         services.AddSingleton<EventForwarder>();
         services.AddSingleton<ToolCatalog>();
+        services.AddSingleton<Confirmation>();
         services.AddSingleton<ToolDispatcher>();
         services.AddSingleton<ResourceCatalog>();
         services.AddSingleton<PromptCatalog>();
