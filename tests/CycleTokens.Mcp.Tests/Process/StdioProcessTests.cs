@@ -15,7 +15,7 @@ public sealed class StdioProcessTests
     private static readonly string[] AgentTools =
     [
         "cancel_escrow", "charge_for_operation", "create_escrow", "estimate_operation", "export_account_data", "export_transactions",
-        "get_balance", "get_escrow", "get_purchase", "get_tier", "get_transaction_history", "get_usage", "list_escrows",
+        "get_balance", "get_budget", "get_escrow", "get_purchase", "get_tier", "get_transaction_history", "get_usage", "list_escrows",
         "list_operations", "purchase_tokens", "release_escrow", "spend_tokens",
     ];
 
