@@ -216,6 +216,28 @@ public sealed class StdioProcessTests
     }
 
     [Fact]
+    public async Task BudgetFlagsAndVariables_LimitTheStdioServer_AndGetBudgetShowsThem()
+    {
+        using var folder = new TempFolder();
+        var environment = new Dictionary<string, string?> { ["CYCLETOKENS_MAX_PER_DAY"] = "15", ["CYCLETOKENS_CONFIRM_ABOVE"] = "100" };
+
+        await using var client = await ServerProcess.ConnectAsync(["serve", "--db", folder.File("ledger.db"), "--account", "alice", "--max-per-call", "12"], "2025-11-25", environment);
+        var charge = await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
+        var perDay = await client.CallToolAsync("spend_tokens", new Dictionary<string, object?> { ["amount"] = 6, ["operation"] = "custom.render" });
+        var perCall = await client.CallToolAsync("spend_tokens", new Dictionary<string, object?> { ["amount"] = 13, ["operation"] = "custom.render" });
+        var budget = (await client.CallToolAsync("get_budget")).StructuredContent!.Value;
+
+        Assert.True(charge.IsError is not true, McpTestServer.Text(charge));
+        Assert.Equal("max_per_day is 15 tokens; 10 used today, this call needs 6", McpTestServer.Text(perDay));
+        Assert.Equal("max_per_call is 12 tokens; this call needs 13", McpTestServer.Text(perCall));
+        Assert.Equal("stdio:alice", budget.GetProperty("credential").GetString());
+        Assert.Equal(12, budget.GetProperty("max_per_call").GetInt64());
+        Assert.Equal(15, budget.GetProperty("max_per_day").GetInt64());
+        Assert.Equal(100, budget.GetProperty("confirm_above").GetInt64());
+        Assert.Equal(5, budget.GetProperty("left_today").GetInt64());
+    }
+
+    [Fact]
     public async Task CommandLine_OverridesTheEnvironment()
     {
         using var folder = new TempFolder();
