@@ -169,6 +169,11 @@ internal static class ServeCommand
             }));
             using var host = builder.Build();
             Log.Information("Serving {Mode} MCP on stdio for {Account} with ledger {Database}", settings.Operator ? "operator" : "agent", settings.Account, ledger.DatabasePath);
+            if (settings.ToBudget() is { } budget && budget != Core.Keys.KeyBudget.None)
+            {
+                Log.Information("Budget: max_per_call {MaxPerCall}, max_per_day {MaxPerDay}, confirm_above {ConfirmAbove} tokens", budget.MaxPerCall, budget.MaxPerDay, budget.ConfirmAbove);
+            }
+
             await host.RunAsync(cancellationToken);
             var locks = ledger.WriteLockStatistics;
             Log.Information(
