@@ -3,14 +3,13 @@ using CycleTokens.Core.Events;
 using CycleTokens.Core.Ids;
 using CycleTokens.Core.Pricing;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CycleTokens.Core;
 
 /// <summary>
-/// The token ledger: every capability of the engine over one SQLite file that many processes may share.
+/// The token ledger: every capability of the engine over one SQLite file or one PostgreSQL database that many processes may share.
 /// </summary>
 /// <remarks>
 /// Callers name an account and never pass a time: the injected <see cref="TimeProvider"/> is the clock.
@@ -21,10 +20,10 @@ namespace CycleTokens.Core;
 /// </remarks>
 public sealed partial class TokenLedger : IDisposable
 {
-    private readonly LedgerDatabase _db;
-    private readonly Journal _journal;
-    private readonly UsageMonths _usage;
-#pragma warning disable CA1859 // The stores are the seam a second backend plugs into; one implementation exists so far.
+    private readonly LedgerStores _stores;
+    private readonly ILedgerConnection _db;
+    private readonly IJournalStore _journal;
+    private readonly IUsageStore _usage;
     private readonly IPurchaseStore _purchases;
     private readonly IApiKeyStore _apiKeys;
     private readonly IEscrowStore _escrows;
@@ -37,7 +36,6 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IVerificationStore _verification;
     private readonly ICredentialSpendStore _spend;
     private readonly ILowBalanceStore _lowBalance;
-#pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
     private readonly TimeProvider _time;
@@ -64,42 +62,29 @@ public sealed partial class TokenLedger : IDisposable
         _logger = logger;
         _months = new MonthCalendar(options.MonthTimeZone);
         _writes = new WriteBatch(_gate, RunBatch);
-        _db = LedgerDatabase.Open(options);
-        try
-        {
-            _usage = new UsageMonths(_db, _months);
-            if (!options.ReadOnly)
-            {
-                // A read-only open cannot write the totals; it only ever verifies, which does not read them.
-                _usage.FillIfPending();
-            }
-        }
-        catch
-        {
-            _db.Dispose();
-            throw;
-        }
-
-        _journal = new Journal(_db, ids, _usage);
-        _purchases = new SqlitePurchaseStore(_db);
-        _apiKeys = new SqliteApiKeyStore(_db);
-        _escrows = new SqliteEscrowStore(_db);
-        _users = new SqliteUserStore(_db);
-        _idempotency = new SqliteIdempotencyStore(_db);
-        _discountCache = new SqliteDiscountCacheStore(_db);
-        _accounts = new SqliteAccountStore(_db);
-        _history = new SqliteHistoryStore(_db);
-        _refunds = new SqliteRefundStore(_db);
-        _verification = new SqliteVerificationStore(_db);
-        _spend = new SqliteCredentialSpendStore(_db);
-        _lowBalance = new SqliteLowBalanceStore(_db);
+        _stores = LedgerBackends.Open(options, ids, _months);
+        _db = _stores.Connection;
+        _journal = _stores.Journal;
+        _usage = _stores.Usage;
+        _purchases = _stores.Purchases;
+        _apiKeys = _stores.ApiKeys;
+        _escrows = _stores.Escrows;
+        _users = _stores.Users;
+        _idempotency = _stores.Idempotency;
+        _discountCache = _stores.DiscountCache;
+        _accounts = _stores.Accounts;
+        _history = _stores.History;
+        _refunds = _stores.Refunds;
+        _verification = _stores.Verification;
+        _spend = _stores.CredentialSpend;
+        _lowBalance = _stores.LowBalance;
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
     public event EventHandler<LedgerEvent>? EventRaised;
 
-    /// <summary>The full path of the ledger file.</summary>
-    public string DatabasePath => Path.GetFullPath(_options.DatabasePath);
+    /// <summary>Where the ledger is: the full path of the ledger file, or a PostgreSQL location (host, port, database; never a password).</summary>
+    public string DatabasePath => _stores.Location;
 
     /// <summary>Writes waiting to be run in a batch.</summary>
     internal int QueuedWrites => _writes.Queued;
@@ -136,7 +121,7 @@ public sealed partial class TokenLedger : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _db.Dispose();
+        _stores.Dispose();
         _gate.Dispose();
     }
 

@@ -41,6 +41,7 @@ internal static class LedgerCommand
         SettingsException => (ex.Message, UsageError),
         // A ledger that cannot be opened is a problem with the file, not with how the command was written: exit 1.
         LedgerOpenException => ("cycletokens: " + ex.Message, BusinessFailure),
+        LedgerUnavailableException => ("cycletokens: " + ex.Message, BusinessFailure),
         IOException or UnauthorizedAccessException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException => ("cycletokens: " + ex.Message, BusinessFailure),
         _ => null,
     };

@@ -13,7 +13,7 @@ namespace CycleTokens.Mcp.Cli;
 /// <summary><c>cycletokens serve</c> (also the default): the stdio MCP server.</summary>
 internal static class ServeCommand
 {
-    public static readonly Option<string?> Db = new("--db") { Description = "The ledger file (default: ledger.db under the user's data directory; env CYCLETOKENS_DB).", Recursive = true };
+    public static readonly Option<string?> Db = new("--db") { Description = "The ledger: a SQLite file (default: ledger.db under the user's data directory) or a PostgreSQL database as postgresql://user@host:port/database (env CYCLETOKENS_DB).", Recursive = true };
     public static readonly Option<string?> Account = new("--account") { Description = "The user account this agent session bills (default: local; env CYCLETOKENS_ACCOUNT)." };
     public static readonly Option<bool?> Operator = new("--operator") { Description = "Operator mode: adds the operator tools and an account argument on every tool (env CYCLETOKENS_OPERATOR)." };
 
@@ -187,7 +187,7 @@ internal static class ServeCommand
                 (long)locks.HeldMax.TotalMicroseconds);
             return 0;
         }
-        catch (Exception ex) when (ex is SettingsException or LedgerException or InvalidDataException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is SettingsException or LedgerException or LedgerUnavailableException or InvalidDataException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
             Log.Fatal("Could not start: {Reason}", ex.Message);
             return 1;

@@ -7,6 +7,8 @@ namespace CycleTokens.Core.Tests.Support;
 /// <summary>
 /// A real ledger on a temporary SQLite file with a fake clock and sequential ids. Dispose deletes the file.
 /// Other connections to the same file (as other processes would have) come from <see cref="OpenAnother"/>.
+/// With <c>CYCLETOKENS_TEST_BACKEND=postgres</c> (see <see cref="TestBackend"/>) the same ledger lives in a fresh
+/// database on the test PostgreSQL server instead, dropped on dispose, and <see cref="DatabasePath"/> is its URI.
 /// </summary>
 internal sealed class TestLedger : IDisposable
 {
@@ -14,12 +16,18 @@ internal sealed class TestLedger : IDisposable
     public static readonly DateTimeOffset Start = new(2026, 3, 15, 10, 0, 0, TimeSpan.Zero);
 
     private readonly List<TokenLedger> _others = [];
+    private readonly TestPostgresDatabase? _postgres;
 
     public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null)
     {
         Folder = Path.Combine(Path.GetTempPath(), "cycletokens-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
-        Options = (options ?? new LedgerOptions { DatabasePath = "unused" }) with { DatabasePath = Path.Combine(Folder, "ledger.db") };
+        if (TestBackend.Postgres)
+        {
+            _postgres = TestPostgresDatabase.CreateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        Options = (options ?? new LedgerOptions { DatabasePath = "unused" }) with { DatabasePath = _postgres?.Uri ?? Path.Combine(Folder, "ledger.db") };
         Clock = new FakeTimeProvider(start ?? Start);
         Ledger = TokenLedger.Open(Options, Clock, new SequentialIdGenerator());
         Ledger.EventRaised += (_, e) => Events.Add(e);
@@ -60,6 +68,7 @@ internal sealed class TestLedger : IDisposable
             other.Dispose();
         }
 
+        _postgres?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         try
         {
             Directory.Delete(Folder, recursive: true);

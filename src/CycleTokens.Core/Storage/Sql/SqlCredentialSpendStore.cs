@@ -1,12 +1,12 @@
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Daily totals in <c>credential_spend</c> and counted holds in <c>budget_holds</c>, through the engine's prepared commands.</summary>
-internal sealed class SqliteCredentialSpendStore(LedgerDatabase db) : ICredentialSpendStore
+internal sealed class SqlCredentialSpendStore(ISqlSession db) : ICredentialSpendStore
 {
     // One statement adds and returns the total: the write lock is already held, so no other writer sits in between.
     private const string AddSql = """
         INSERT INTO credential_spend (credential, day, amount) VALUES ($credential, $day, $amount)
-        ON CONFLICT (credential, day) DO UPDATE SET amount = amount + excluded.amount
+        ON CONFLICT (credential, day) DO UPDATE SET amount = credential_spend.amount + excluded.amount
         RETURNING amount
         """;
 
@@ -16,8 +16,10 @@ internal sealed class SqliteCredentialSpendStore(LedgerDatabase db) : ICredentia
 
     private const string TakeHoldSql = "DELETE FROM budget_holds WHERE hold_id = $id RETURNING credential, day, amount";
 
+    // CASE rather than MAX/GREATEST, which the two dialects spell differently.
     private const string GiveBackSql = """
-        UPDATE credential_spend SET amount = MAX(amount - $amount, 0) WHERE credential = $credential AND day = $day
+        UPDATE credential_spend SET amount = CASE WHEN amount > $amount THEN amount - $amount ELSE 0 END
+         WHERE credential = $credential AND day = $day
         """;
 
     public long Add(string credential, long day, long amount) =>

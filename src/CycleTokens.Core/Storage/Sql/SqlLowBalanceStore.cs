@@ -1,15 +1,18 @@
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Low-balance thresholds and alert state in <c>low_balance</c>, through the engine's prepared commands.</summary>
-internal sealed class SqliteLowBalanceStore(LedgerDatabase db) : ILowBalanceStore
+internal sealed class SqlLowBalanceStore(ISqlSession db) : ILowBalanceStore
 {
     // One statement per debit. A first debit inserts the account's row; later ones write only when the state changes
-    // (or on a new crossing), and return a row only then, so most debits read one row and write nothing.
+    // (or on a new crossing), and return a row only then, so most debits read one row and write nothing. Truth values
+    // are spelled as CASE ... 1/0 and the existing row's columns qualified, so the text is the same for both dialects.
     private const string RecordSql = """
-        INSERT INTO low_balance (account, threshold, alerted) VALUES ($account, NULL, $after < $default)
-        ON CONFLICT (account) DO UPDATE SET alerted = $after < COALESCE(threshold, $default)
-         WHERE alerted <> ($after < COALESCE(threshold, $default))
-            OR ($before >= COALESCE(threshold, $default) AND $after < COALESCE(threshold, $default))
+        INSERT INTO low_balance (account, threshold, alerted)
+        VALUES ($account, NULL, CASE WHEN $after < $default THEN 1 ELSE 0 END)
+        ON CONFLICT (account) DO UPDATE
+           SET alerted = CASE WHEN $after < COALESCE(low_balance.threshold, $default) THEN 1 ELSE 0 END
+         WHERE low_balance.alerted <> CASE WHEN $after < COALESCE(low_balance.threshold, $default) THEN 1 ELSE 0 END
+            OR ($before >= COALESCE(low_balance.threshold, $default) AND $after < COALESCE(low_balance.threshold, $default))
         RETURNING alerted, COALESCE(threshold, $default)
         """;
 
