@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using CycleTokens.Core;
 using CycleTokens.Core.Budgets;
 using CycleTokens.Mcp.Hosting;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -26,10 +27,10 @@ namespace CycleTokens.Mcp.Tools;
 /// that never retries holds its own call.
 /// </para>
 /// <para>
-/// A keyed retry of a call already applied never gets here: the engine replays its stored outcome before pricing.
+/// A keyed retry of a call already applied is never asked about: the engine replays its stored outcome before pricing.
 /// </para>
 /// </remarks>
-internal sealed class Confirmation(TimeProvider time)
+internal sealed partial class Confirmation(TimeProvider time, ILogger<Confirmation> logger)
 {
     /// <summary>How long the human has to answer.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
@@ -37,6 +38,9 @@ internal sealed class Confirmation(TimeProvider time)
     // The key of the one input request of a 2026-07-28 round.
     private const string InputKey = "confirm_debit";
 
+    /// <summary>Runs <paramref name="tool"/>'s handler for <paramref name="call"/>, asking the human first when its debit needs it.</summary>
+    /// <exception cref="LedgerException">The engine's failures, and declined, unanswered or unaskable confirmations.</exception>
+    /// <exception cref="InputRequiredException">A 2026-07-28 first round: the question, for the SDK to return.</exception>
     public async Task<JsonObject> RunAsync(RequestContext<CallToolRequestParams> request, ServerMode mode, ToolDefinition tool, ToolContext call)
     {
         var perRequest = Revision.IsPerRequest(request);
@@ -44,17 +48,13 @@ internal sealed class Confirmation(TimeProvider time)
         if (perRequest && ConfirmationState.Decode(request.Params?.RequestState) is { } asked && asked.Call == callHash)
         {
             // The second round: the human's answer to the question the first round returned.
-            var answer = request.Params!.InputResponses?.TryGetValue(InputKey, out var response) == true
+            var result = request.Params!.InputResponses?.TryGetValue(InputKey, out var response) == true
                 ? response.Deserialize(InputResponse.ElicitResultJsonTypeInfo)
                 : null;
-            if (answer is null || time.GetUtcNow().ToUnixTimeMilliseconds() - asked.AskedMs > (long)Timeout.TotalMilliseconds)
-            {
-                throw Refusal(ConfirmationText.NoAnswer(asked.Description, asked.Amount, Timeout));
-            }
-
-            return answer.IsAccepted
-                ? await tool.Handler(Confirmed(call, asked.Amount))
-                : throw Refusal(ConfirmationText.Declined(asked.Description, asked.Amount));
+            var answer = result is null || time.GetUtcNow().ToUnixTimeMilliseconds() - asked.AskedMs > (long)Timeout.TotalMilliseconds
+                ? ConfirmationAnswer.NoAnswer
+                : result.IsAccepted ? ConfirmationAnswer.Accepted : ConfirmationAnswer.Declined;
+            return await ConcludeAsync(answer, asked.Description, asked.Amount, mode, tool, call);
         }
 
         try
@@ -66,6 +66,7 @@ internal sealed class Confirmation(TimeProvider time)
             if (Revision.Capabilities(request)?.Elicitation?.Form is null)
             {
                 // Fail closed: never a silent charge.
+                LogUnsupported(logger, debit.Description, debit.Amount, call.Account, mode.Credential);
                 throw Refusal(ConfirmationText.Unsupported(debit, mode.Credential));
             }
 
@@ -77,35 +78,40 @@ internal sealed class Confirmation(TimeProvider time)
                     new ConfirmationState(callHash, debit.Amount, debit.Description, time.GetUtcNow().ToUnixTimeMilliseconds()).Encode());
             }
 
-            await AskAsync(request.Server, question, debit, call.CancellationToken);
-            return await tool.Handler(Confirmed(call, debit.Amount));
+            return await ConcludeAsync(await AskAsync(request.Server, question, call.CancellationToken), debit.Description, debit.Amount, mode, tool, call);
         }
     }
 
-    /// <summary>Asks over the session; returns when the human accepted, else throws the refusal.</summary>
-    private async Task AskAsync(McpServer server, ElicitRequestParams question, PendingDebit debit, CancellationToken cancellationToken)
+    /// <summary>Asks over the session, giving the human <see cref="Timeout"/>.</summary>
+    private async Task<ConfirmationAnswer> AskAsync(McpServer server, ElicitRequestParams question, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(Timeout, time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        ElicitResult answer;
         try
         {
-            answer = await server.ElicitAsync(question, either.Token);
+            return (await server.ElicitAsync(question, either.Token)).IsAccepted ? ConfirmationAnswer.Accepted : ConfirmationAnswer.Declined;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Refusal(ConfirmationText.NoAnswer(debit.Description, debit.Amount, Timeout));
+            return ConfirmationAnswer.NoAnswer;
         }
         catch (McpException)
         {
             // The client answered the question with an error: no confirmation, so nothing is charged.
-            throw Refusal(ConfirmationText.NoAnswer(debit.Description, debit.Amount, Timeout));
+            return ConfirmationAnswer.NoAnswer;
         }
+    }
 
-        if (!answer.IsAccepted)
+    /// <summary>Runs the handler again with the confirmed amount as its ceiling, or fails the call; either way logged.</summary>
+    private async Task<JsonObject> ConcludeAsync(ConfirmationAnswer answer, string description, long amount, ServerMode mode, ToolDefinition tool, ToolContext call)
+    {
+        LogAnswer(logger, description, amount, call.Account, mode.Credential, answer);
+        return answer switch
         {
-            throw Refusal(ConfirmationText.Declined(debit.Description, debit.Amount));
-        }
+            ConfirmationAnswer.Accepted => await tool.Handler(call with { Spender = call.Spender with { Confirmed = amount } }),
+            ConfirmationAnswer.Declined => throw Refusal(ConfirmationText.Declined(description, amount)),
+            _ => throw Refusal(ConfirmationText.NoAnswer(description, amount, Timeout)),
+        };
     }
 
     private static ElicitRequestParams Question(PendingDebit debit, string account) => new()
@@ -116,7 +122,11 @@ internal sealed class Confirmation(TimeProvider time)
         RequestedSchema = new ElicitRequestParams.RequestSchema(),
     };
 
-    private static ToolContext Confirmed(ToolContext call, long amount) => call with { Spender = call.Spender with { Confirmed = amount } };
-
     private static LedgerException Refusal(string message) => new(LedgerErrorCode.ConfirmationRequired, message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Confirmation of the {Description} ({Amount} tokens) on {Account} with credential {Credential}: {Answer}")]
+    private static partial void LogAnswer(ILogger logger, string description, long amount, string account, string credential, ConfirmationAnswer answer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused the {Description} ({Amount} tokens) on {Account} with credential {Credential}: it needs confirmation and the client cannot ask")]
+    private static partial void LogUnsupported(ILogger logger, string description, long amount, string account, string credential);
 }

@@ -70,7 +70,7 @@ internal sealed class McpTestServer : IAsyncDisposable
         builder.Services.AddCycleTokensMcp(ledger, new ServerMode(account, operatorMode) { Budget = budget ?? KeyBudget.None })
             .WithStreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream());
         // Confirmations wait on the fake clock, so a test decides when the human's two minutes are up.
-        builder.Services.AddSingleton(new Confirmation(clock));
+        builder.Services.AddSingleton(new Confirmation(clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<Confirmation>.Instance));
         configureServices?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
