@@ -110,7 +110,8 @@ public sealed partial class TokenLedger
                 NoteDebit(user, row.BalanceAfter, row.Id);
                 return new ChargeResult(
                     row.Id, op, quote.BasePrice, quote.UnitPrice, quote.Cached, quantity, quote.BatchDiscountPct, total,
-                    creator, creatorShare, platformShare, row.BalanceAfter, quote.PricedBy, _now, Replayed: false);
+                    creator, creatorShare, platformShare, row.BalanceAfter, quote.PricedBy, _now, Replayed: false)
+                { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken,
@@ -160,7 +161,7 @@ public sealed partial class TokenLedger
                     user.MonthKey);
                 Emit(LedgerEventNames.TokenSpent, account, ("amount", amount), ("operation", op), ("transaction_id", row.Id), ("platform_share", amount), ("balance", row.BalanceAfter));
                 NoteDebit(user, row.BalanceAfter, row.Id);
-                return new SpendResult(row.Id, op, amount, row.BalanceAfter, _now, Replayed: false);
+                return new SpendResult(row.Id, op, amount, row.BalanceAfter, _now, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);

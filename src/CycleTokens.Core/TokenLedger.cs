@@ -111,11 +111,16 @@ public sealed partial class TokenLedger : IDisposable
     /// <param name="ids">The id generator; random ids when null.</param>
     /// <param name="logger">Where the engine logs; nowhere when null.</param>
     /// <exception cref="LedgerOpenException">The file cannot be opened: the message names the path and the cause.</exception>
+    /// <exception cref="Receipts.ReceiptKeyException">The receipt key file the options name cannot be used.</exception>
     public static TokenLedger Open(LedgerOptions options, TimeProvider? time = null, IIdGenerator? ids = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.ReceiptIssuer);
         var catalog = options.PricingFile is null ? PriceCatalog.BuiltIn() : PriceCatalog.Load(options.PricingFile);
-        return new TokenLedger(options, catalog, time ?? TimeProvider.System, ids ?? RandomIdGenerator.Instance, logger ?? NullLogger.Instance);
+        var ledger = new TokenLedger(options, catalog, time ?? TimeProvider.System, ids ?? RandomIdGenerator.Instance, logger ?? NullLogger.Instance);
+        // After the file: a ledger path that cannot be used fails first, before a key file is made beside it.
+        ledger.OpenReceiptKeys();
+        return ledger;
     }
 
     /// <inheritdoc />
@@ -123,6 +128,7 @@ public sealed partial class TokenLedger : IDisposable
     {
         _stores.Dispose();
         _gate.Dispose();
+        ReceiptKeys?.Dispose();
     }
 
     private void StartClock()

@@ -45,6 +45,9 @@ internal sealed class LedgerStores : IDisposable
     /// <summary>Refunds.</summary>
     public required IRefundStore Refunds { get; init; }
 
+    /// <summary>Receipt checks' journal reads.</summary>
+    public required IReceiptStore Receipts { get; init; }
+
     /// <summary>Verification reads.</summary>
     public required IVerificationStore Verification { get; init; }
 

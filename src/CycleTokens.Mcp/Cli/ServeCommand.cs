@@ -17,6 +17,9 @@ internal static class ServeCommand
     public static readonly Option<string?> Account = new("--account") { Description = "The user account this agent session bills (default: local; env CYCLETOKENS_ACCOUNT)." };
     public static readonly Option<bool?> Operator = new("--operator") { Description = "Operator mode: adds the operator tools and an account argument on every tool (env CYCLETOKENS_OPERATOR)." };
 
+    public static readonly Option<string?> ReceiptKeys = new("--receipt-keys") { Description = "The receipt signing key file, created with a new key on first use, readable only by its owner (default: <ledger>.receipt-keys.json beside the ledger; env CYCLETOKENS_RECEIPT_KEYS).", Recursive = true };
+    public static readonly Option<string?> ReceiptIssuer = new("--receipt-issuer") { Description = "The issuer (iss) signed receipts name, e.g. the server's public URL (default cycletokens; env CYCLETOKENS_RECEIPT_ISSUER).", Recursive = true };
+
     public static readonly Option<string?> LogFile = new("--log-file") { Description = "Also log to this rolling file (env CYCLETOKENS_LOG_FILE)." };
 
     public static readonly Option<string?> Http = new("--http") { Description = "Serve MCP over Streamable HTTP at this URL, e.g. http://127.0.0.1:8787, instead of stdio; each request's credential (API key, or JWT with --jwt-authority) decides its account and role (env CYCLETOKENS_HTTP)." };
@@ -48,10 +51,12 @@ internal static class ServeCommand
         return command;
     }
 
-    /// <summary>Adds --db (inherited by every subcommand) and the serve options to the root command.</summary>
+    /// <summary>Adds --db and the receipt key options (inherited by every subcommand) and the serve options to the root command.</summary>
     public static void AddOptions(Command command)
     {
         command.Options.Add(Db);
+        command.Options.Add(ReceiptKeys);
+        command.Options.Add(ReceiptIssuer);
         AddServeOptions(command);
     }
 
@@ -89,6 +94,8 @@ internal static class ServeCommand
             ["JwtAuthority"] = result.GetValue(JwtAuthority),
             ["JwtAudience"] = result.GetValue(JwtAudience),
             ["JwtAccountClaim"] = result.GetValue(JwtAccountClaim),
+            ["ReceiptKeys"] = result.GetValue(ReceiptKeys),
+            ["ReceiptIssuer"] = result.GetValue(ReceiptIssuer),
             ["MaxPerCall"] = result.GetValue(MaxPerCall),
             ["MaxPerDay"] = result.GetValue(MaxPerDay),
             ["ConfirmAbove"] = result.GetValue(ConfirmAbove),
@@ -113,7 +120,8 @@ internal static class ServeCommand
             // Every setting is checked before anything starts: a bad one exits 2 (as tools.md promises) and a refused
             // start does not create or migrate the ledger file.
             settings = Settings(result);
-            options = settings.ToLedgerOptions();
+            // The server always signs receipts: the key file is created on first start.
+            options = settings.ToSigningLedgerOptions();
             Core.Accounts.AccountNames.ValidateUser(settings.Account);
             if (settings.Http is not null && (settings.Sources.ContainsKey("Account") || settings.Sources.ContainsKey("Operator")))
             {
@@ -142,6 +150,7 @@ internal static class ServeCommand
         try
         {
             using var ledger = TokenLedger.Open(options, TimeProvider.System, logger: new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("CycleTokens.Core"));
+            Log.Information("Signing receipts as {Issuer} with key {Kid} from {ReceiptKeys}", options.ReceiptIssuer, ledger.ReceiptKeys!.CurrentKid, ledger.ReceiptKeys.Path);
 
             if (settings.Http is { } url)
             {

@@ -73,6 +73,7 @@ internal static class ResultJson
         ["priced_by"] = PricedBy(c.PricedBy),
         ["timestamp"] = Wire.Time(c.Timestamp),
         ["replayed"] = c.Replayed,
+        ["receipt"] = c.Receipt,
     };
 
     public static JsonObject Budget(BudgetStatus b) => new()
@@ -103,6 +104,7 @@ internal static class ResultJson
         ["balance_after"] = s.BalanceAfter,
         ["timestamp"] = Wire.Time(s.Timestamp),
         ["replayed"] = s.Replayed,
+        ["receipt"] = s.Receipt,
     };
 
     public static JsonObject Transaction(TransactionRecord t) => new()
@@ -153,6 +155,7 @@ internal static class ResultJson
         var json = Escrow(r.Escrow);
         json["balance_after"] = r.BalanceAfter;
         json["replayed"] = r.Replayed;
+        json["receipt"] = r.Receipt;
         return json;
     }
 
@@ -174,6 +177,7 @@ internal static class ResultJson
         var json = Purchase(r.Purchase);
         json["balance_after"] = r.BalanceAfter;
         json["replayed"] = r.Replayed;
+        json["receipt"] = r.Receipt;
         return json;
     }
 
@@ -185,6 +189,7 @@ internal static class ResultJson
         ["source"] = g.Source,
         ["balance_after"] = g.BalanceAfter,
         ["replayed"] = g.Replayed,
+        ["receipt"] = g.Receipt,
     };
 
     public static JsonObject TierChange(TierChange c) => new()
@@ -205,6 +210,7 @@ internal static class ResultJson
         ["expired"] = r.Expired,
         ["balance_after"] = r.BalanceAfter,
         ["replayed"] = r.Replayed,
+        ["receipt"] = r.Receipt,
     };
 
     public static JsonObject Verification(VerificationReport v) => new()

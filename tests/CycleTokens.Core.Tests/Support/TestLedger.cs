@@ -18,7 +18,10 @@ internal sealed class TestLedger : IDisposable
     private readonly List<TokenLedger> _others = [];
     private readonly TestPostgresDatabase? _postgres;
 
-    public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null)
+    /// <param name="options">Rules; the file is always one in a fresh folder.</param>
+    /// <param name="start">The fake clock's start (default <see cref="Start"/>).</param>
+    /// <param name="receipts">Sign receipts with a key file beside the ledger (<see cref="ReceiptKeysPath"/>), as the server does.</param>
+    public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null, bool receipts = false)
     {
         Folder = Path.Combine(Path.GetTempPath(), "cycletokens-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
@@ -28,6 +31,11 @@ internal sealed class TestLedger : IDisposable
         }
 
         Options = (options ?? new LedgerOptions { DatabasePath = "unused" }) with { DatabasePath = _postgres?.Uri ?? Path.Combine(Folder, "ledger.db") };
+        if (receipts)
+        {
+            Options = Options with { ReceiptKeysPath = ReceiptKeysPath };
+        }
+
         Clock = new FakeTimeProvider(start ?? Start);
         Ledger = TokenLedger.Open(Options, Clock, new SequentialIdGenerator());
         Ledger.EventRaised += (_, e) => Events.Add(e);
@@ -45,6 +53,9 @@ internal sealed class TestLedger : IDisposable
     public List<LedgerEvent> Events { get; } = [];
 
     public string DatabasePath => Options.DatabasePath;
+
+    /// <summary>Where the receipt key file is (or would be) when the ledger signs receipts.</summary>
+    public string ReceiptKeysPath => Path.Combine(Folder, "ledger.db.receipt-keys.json");
 
     /// <summary>Another connection to the same file with its own clock (defaults to this one's) and id space.</summary>
     public TokenLedger OpenAnother(TimeProvider? clock = null, string idTag = "b")

@@ -30,6 +30,7 @@ internal static class PostgresBackend
             Accounts = new SqlAccountStore(session),
             History = new SqlHistoryStore(session),
             Refunds = new SqlRefundStore(session),
+            Receipts = new SqlReceiptStore(session),
             // PostgreSQL checks its own pages (data checksums, amcheck): verify's findings come from the journal scan.
             Verification = new SqlVerificationStore(session, static () => []),
             CredentialSpend = new SqlCredentialSpendStore(session),

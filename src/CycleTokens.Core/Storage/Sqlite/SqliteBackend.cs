@@ -37,6 +37,7 @@ internal static class SqliteBackend
                 Accounts = new SqlAccountStore(db),
                 History = new SqlHistoryStore(db),
                 Refunds = new SqlRefundStore(db),
+                Receipts = new SqlReceiptStore(db),
                 Verification = new SqlVerificationStore(db, db.IntegrityProblems),
                 CredentialSpend = new SqlCredentialSpendStore(db),
                 LowBalance = new SqlLowBalanceStore(db),
