@@ -1,7 +1,7 @@
 namespace CycleTokens.Core.Storage;
 
 /// <summary>
-/// Every table of the ledger's schema (SQLite version 3, PostgreSQL version 1) with its columns, parents before the
+/// Every table of the ledger's schema (SQLite version 4, PostgreSQL version 2) with its columns, parents before the
 /// tables whose foreign keys name them (transactions before postings): what a copy between stores moves, in that order.
 /// </summary>
 /// <remarks>
@@ -41,6 +41,9 @@ internal static class LedgerTables
             ["id"],
             T("id"), B("secret_hash"), T("account"), T("role"), T("name"), I("created_ms"), I("expires_ms"), I("revoked_ms"),
             I("last_used_ms"), I("max_per_call"), I("max_per_day"), I("confirm_above")),
+        Table("credential_spend", ["credential", "day"], T("credential"), I("day"), I("amount")),
+        Table("budget_holds", ["hold_id"], T("hold_id"), T("credential"), I("day"), I("amount")),
+        Table("low_balance", ["account"], T("account"), I("threshold"), I("alerted")),
     ];
 
     /// <summary>

@@ -55,6 +55,10 @@ internal sealed class FullLedger
         await l.RefundAsync(withCreator.TransactionId, "duplicate export");
 
         await l.CreateEscrowAsync("alice", new EscrowRequest(100, "job-held", "shop-1"));
+        // Debits made through a credential with a budget: its day total and a counted hold.
+        var budgeted = new Core.Budgets.Spender("key_budgeted", new Core.Keys.KeyBudget(MaxPerCall: 5_000, MaxPerDay: 50_000));
+        await l.ChargeAsync("alice", new ChargeRequest("model.export.step"), budgeted);
+        await l.CreateEscrowAsync("alice", new EscrowRequest(30, "job-budgeted", "shop-1"), budgeted);
         var released = await l.CreateEscrowAsync("alice", new EscrowRequest(200, "job-released", "shop-1") { IdempotencyKey = "escrow-1" });
         await l.ReleaseEscrowAsync("alice", released.Escrow.Id, "release-1");
         var cancelled = await l.CreateEscrowAsync("alice", new EscrowRequest(50, "job-cancelled", "shop-2"));

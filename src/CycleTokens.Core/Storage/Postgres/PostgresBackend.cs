@@ -48,6 +48,8 @@ internal static class PostgresBackend
             // PostgreSQL checks its own pages (data checksums, amcheck): verify's findings come from the journal scan.
             Verification = new SqlVerificationStore(session, static () => []),
             Tables = new PostgresTableStore(session, new SqlTableStore(session)),
+            CredentialSpend = new SqlCredentialSpendStore(session),
+            LowBalance = new SqlLowBalanceStore(session),
         };
     }
 }

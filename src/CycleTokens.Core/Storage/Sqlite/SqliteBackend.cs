@@ -40,6 +40,8 @@ internal static class SqliteBackend
                 Receipts = new SqlReceiptStore(db),
                 Verification = new SqlVerificationStore(db, db.IntegrityProblems),
                 Tables = new SqlTableStore(db),
+                CredentialSpend = new SqlCredentialSpendStore(db),
+                LowBalance = new SqlLowBalanceStore(db),
             };
         }
         catch
