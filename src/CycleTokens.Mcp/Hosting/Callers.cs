@@ -24,6 +24,9 @@ internal sealed class Callers(ServerMode? fixedMode)
     /// <summary>The role claim's value for operators.</summary>
     public const string OperatorRole = "operator";
 
+    /// <summary>Present when the credential could not be checked against the ledger (see <see cref="ServerMode.Unverified"/>).</summary>
+    public const string UnverifiedClaim = "cycletokens:unverified";
+
     /// <summary>The mode of the request in <paramref name="context"/>.</summary>
     /// <exception cref="McpException">The request carries no credential and the server has no fixed mode.</exception>
     public ServerMode Of(MessageContext context) => Of(context.User);
@@ -34,7 +37,7 @@ internal sealed class Callers(ServerMode? fixedMode)
     {
         if (user?.FindFirst(AccountClaim)?.Value is { } account)
         {
-            return new ServerMode(account, user.FindFirst(RoleClaim)?.Value == OperatorRole);
+            return new ServerMode(account, user.FindFirst(RoleClaim)?.Value == OperatorRole) { Unverified = user.HasClaim(c => c.Type == UnverifiedClaim) };
         }
 
         return fixedMode ?? throw new McpException("This request carries no credential.");
