@@ -80,12 +80,9 @@ internal sealed partial class PostgresCluster : IAsyncDisposable
         }
     }
 
-    // The test's own helpers pool their connections to the cluster (creating and dropping databases): those broke.
-    private void ForgetPooledConnections()
-    {
-        using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
-        Npgsql.NpgsqlConnection.ClearPool(connection);
-    }
+    // The test helpers pool their connections (TestPostgresDatabase): those to this cluster broke. Pools have no
+    // server to filter by, so all are cleared; other tests' idle connections are only opened again when next used.
+    private static void ForgetPooledConnections() => Npgsql.NpgsqlConnection.ClearAllPools();
 
     /// <summary>The folder holding tests/postgres, found above the test output.</summary>
     private static string ScriptFolder()
