@@ -10,6 +10,7 @@ namespace CycleTokens.Core.Tests.Invariants;
 /// <summary>
 /// Several connections to one file (as several server processes would hold) racing on one account: no
 /// overdraft, no lost update, no double effect of a retried key, and no SQLite error escaping the engine.
+/// The scenarios also run on PostgreSQL in every run (<see cref="PostgresCrossConnectionTests"/>).
 /// </summary>
 public sealed class RaceTests
 {
@@ -17,11 +18,14 @@ public sealed class RaceTests
     private const int Connections = 4;
 
     [Fact]
-    public async Task Charges_FromFourConnectionsBeyondTheBalance_ExactlyTheAffordableOnesSucceed()
+    public Task Charges_FromFourConnectionsBeyondTheBalance_ExactlyTheAffordableOnesSucceed() => ChargesBeyondTheBalanceAsync(postgres: null);
+
+    /// <summary>The scenario of <see cref="Charges_FromFourConnectionsBeyondTheBalance_ExactlyTheAffordableOnesSucceed"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
+    internal static async Task ChargesBeyondTheBalanceAsync(bool? postgres)
     {
         for (var round = 0; round < 3; round++)
         {
-            using var t = new TestLedger();
+            using var t = new TestLedger(postgres: postgres);
             Assert.Equal(1000, (await t.Ledger.GetBalanceAsync(User)).Total);
             var failures = new ConcurrentBag<string>();
 
@@ -64,9 +68,12 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public async Task Charges_FromFourConnectionsInLockStep_StopExactlyAtTheBalance()
+    public Task Charges_FromFourConnectionsInLockStep_StopExactlyAtTheBalance() => ChargesInLockStepAsync(postgres: null);
+
+    /// <summary>The scenario of <see cref="Charges_FromFourConnectionsInLockStep_StopExactlyAtTheBalance"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
+    internal static async Task ChargesInLockStepAsync(bool? postgres)
     {
-        using var t = new TestLedger();
+        using var t = new TestLedger(postgres: postgres);
         await t.Ledger.GetBalanceAsync(User);
         var connections = Open(t);
         var succeeded = 0;
@@ -102,9 +109,12 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public async Task EscrowsAndSpends_FromFourConnections_NeverOverdrawAndEachEscrowEndsOnce()
+    public Task EscrowsAndSpends_FromFourConnections_NeverOverdrawAndEachEscrowEndsOnce() => EscrowsAndSpendsAsync(postgres: null);
+
+    /// <summary>The scenario of <see cref="EscrowsAndSpends_FromFourConnections_NeverOverdrawAndEachEscrowEndsOnce"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
+    internal static async Task EscrowsAndSpendsAsync(bool? postgres)
     {
-        using var t = new TestLedger();
+        using var t = new TestLedger(postgres: postgres);
         await t.Ledger.GrantAsync(User, 500);
         var connections = Open(t);
         var failedAmounts = new ConcurrentBag<long>();
@@ -195,9 +205,12 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public async Task SameIdempotencyKey_FromFourConnectionsAtOnce_ChargesExactlyOnce()
+    public Task SameIdempotencyKey_FromFourConnectionsAtOnce_ChargesExactlyOnce() => SameKeyChargesOnceAsync(postgres: null);
+
+    /// <summary>The scenario of <see cref="SameIdempotencyKey_FromFourConnectionsAtOnce_ChargesExactlyOnce"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
+    internal static async Task SameKeyChargesOnceAsync(bool? postgres)
     {
-        using var t = new TestLedger();
+        using var t = new TestLedger(postgres: postgres);
         var connections = Open(t);
         for (var round = 0; round < 10; round++)
         {
@@ -216,9 +229,12 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public async Task SameIdempotencyKey_FromFourConnectionsAtOnce_StoresOneFailure()
+    public Task SameIdempotencyKey_FromFourConnectionsAtOnce_StoresOneFailure() => SameKeyStoresOneFailureAsync(postgres: null);
+
+    /// <summary>The scenario of <see cref="SameIdempotencyKey_FromFourConnectionsAtOnce_StoresOneFailure"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
+    internal static async Task SameKeyStoresOneFailureAsync(bool? postgres)
     {
-        using var t = new TestLedger();
+        using var t = new TestLedger(postgres: postgres);
         var connections = Open(t);
         for (var round = 0; round < 10; round++)
         {
@@ -248,9 +264,12 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public async Task RefundAndPurchaseCompletion_FromFourConnectionsAtOnce_TakeEffectOnce()
+    public Task RefundAndPurchaseCompletion_FromFourConnectionsAtOnce_TakeEffectOnce() => RefundAndCompletionOnceAsync(postgres: null);
+
+    /// <summary>The scenario of <see cref="RefundAndPurchaseCompletion_FromFourConnectionsAtOnce_TakeEffectOnce"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
+    internal static async Task RefundAndCompletionOnceAsync(bool? postgres)
     {
-        using var t = new TestLedger();
+        using var t = new TestLedger(postgres: postgres);
         var connections = Open(t);
         for (var round = 0; round < 10; round++)
         {

@@ -18,11 +18,14 @@ internal sealed class TestLedger : IDisposable
     private readonly List<TokenLedger> _others = [];
     private readonly TestPostgresDatabase? _postgres;
 
-    public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null)
+    /// <param name="options">Ledger options (the database is always the test's own).</param>
+    /// <param name="start">The fake clock's start; <see cref="Start"/> when null.</param>
+    /// <param name="postgres">The backend: PostgreSQL when true, SQLite when false, as <see cref="TestBackend"/> says when null.</param>
+    public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null, bool? postgres = null)
     {
         Folder = Path.Combine(Path.GetTempPath(), "cycletokens-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
-        if (TestBackend.Postgres)
+        if (postgres ?? TestBackend.Postgres)
         {
             _postgres = TestPostgresDatabase.CreateAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
@@ -45,6 +48,9 @@ internal sealed class TestLedger : IDisposable
     public List<LedgerEvent> Events { get; } = [];
 
     public string DatabasePath => Options.DatabasePath;
+
+    /// <summary>The PostgreSQL database the ledger lives in; null on SQLite.</summary>
+    public TestPostgresDatabase? PostgresDatabase => _postgres;
 
     /// <summary>Another connection to the same file with its own clock (defaults to this one's) and id space.</summary>
     public TokenLedger OpenAnother(TimeProvider? clock = null, string idTag = "b")

@@ -60,7 +60,7 @@ public sealed class PostgresFaultTests : IAsyncLifetime, IDisposable
     public async Task ConnectionCutWhileHoldingTheWriteLock_FreesTheLockForOtherHosts_AndTheRetryAppliesOnce()
     {
         var (proxy, db) = await ProxiedAsync();
-        using var ids = new GatedIdGenerator();
+        using var ids = new GatedIdGenerator(new SequentialIdGenerator("held"));
         var held = Open(proxy.Uri(db), ids);
         var other = Open(db.Uri);
         await held.GetBalanceAsync(User, Token);
