@@ -64,7 +64,7 @@ internal sealed partial class PostgresCluster : IAsyncDisposable
         ForgetPooledConnections();
     }
 
-    /// <summary>A fresh database on this cluster.</summary>
+    /// <summary>A fresh database on this cluster; it goes with the cluster, so there is no need to drop it.</summary>
     public Task<TestPostgresDatabase> CreateDatabaseAsync(CancellationToken cancellationToken) =>
         TestPostgresDatabase.CreateAsync(ConnectionString, cancellationToken);
 

@@ -35,7 +35,7 @@ public sealed class PostgresHostsTests(ITestOutputHelper output) : IDisposable
     {
         var watch = Stopwatch.StartNew();
         await using var cluster = await PostgresCluster.StartAsync(Token);
-        await using var db = await cluster.CreateDatabaseAsync(Token);
+        var db = await cluster.CreateDatabaseAsync(Token);
         await using var hosts = await LedgerHosts.StartAsync(db.Uri, 3, Accounts);
         var random = new Random(TestRuns.Seed(20_260_414));
         await FundAsync(db.Uri);
@@ -95,6 +95,10 @@ public sealed class PostgresHostsTests(ITestOutputHelper output) : IDisposable
         await UntilAsync(
             () => hosts.All.All(h => load.Refusals.Any(r => r.Host == h.Name && r.Sent > down)),
             () => "every host to refuse a call while the database is down; refusals: " + string.Join("; ", load.Refusals.Select(r => r.Host + " " + r.Reason)));
+        // Host-0's balance watcher polls once a second: the outage lasts until it has met it too (and logged so).
+        await UntilAsync(
+            () => hosts.All[0].Server.Process.StderrLines.Any(l => l.Contains("balance watcher", StringComparison.Ordinal)),
+            () => "host-0's balance watcher to find the database down");
         await cluster.StartAgainAsync(Token);
         var up = Stopwatch.GetTimestamp();
         await senders;
