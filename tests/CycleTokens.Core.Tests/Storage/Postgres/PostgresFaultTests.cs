@@ -187,9 +187,25 @@ public sealed class PostgresFaultTests : IAsyncLifetime, IDisposable
             ledger.Dispose();
         }
 
+        // Every step runs even when one fails (a database that cannot be dropped must not leave its cluster running).
+        var failures = new List<Exception>();
         for (var i = _cleanup.Count - 1; i >= 0; i--)
         {
-            await _cleanup[i].DisposeAsync();
+            try
+            {
+                await _cleanup[i].DisposeAsync();
+            }
+#pragma warning disable CA1031 // Collected and rethrown below.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                failures.Add(ex);
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new AggregateException(failures);
         }
     }
 
