@@ -2,7 +2,8 @@
 # Benchmarks of the engine and of the built server; never part of `dotnet test` or CI, never fail a build.
 # See docs/benchmarks.md.
 #
-#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | hop | memory | share | http
+#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | hop | memory | share | http | backends | migrate
+#                               (migrate, not part of all: migrate-store into and out of a throwaway PostgreSQL cluster)
 #   QUICK=1 bench/run.sh        a shorter run of the same modes (minutes, for checking the harness, not for figures)
 #
 # Builds and publishes what is measured into artifacts/bench/, installs the reference server from npm there, prints
@@ -16,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 modes=("$@")
 [ ${#modes[@]} -eq 0 ] && modes=(all)
-[ "${modes[0]}" = all ] && modes=(startup ledger hop memory share http)
+[ "${modes[0]}" = all ] && modes=(startup ledger hop memory share http backends)
 quick="${QUICK:-0}"
 work=artifacts/bench
 if [ "$quick" = 1 ]; then
@@ -147,11 +148,49 @@ http() {
   fi
 }
 
+# SQLite and PostgreSQL side by side, each against the floor of the same rows (issue 13). The PostgreSQL server is a
+# throwaway cluster on a Unix socket with PostgreSQL's durable defaults (fsync on, full page writes), started here.
+backends() {
+  say "backends (issue 13: charges on SQLite and PostgreSQL, distinct and hot accounts, 1/16/64 callers, against the floor)"
+  local dir seconds=5
+  [ "$quick" = 1 ] && seconds=2
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/ct-bench-pg.XXXXXX")
+  if ! CYCLETOKENS_PG_DURABLE=1 bash tests/postgres/start.sh "$dir" >/dev/null; then
+    say "PostgreSQL could not start: measuring SQLite only"
+    "${bench[@]}" backends --seconds "$seconds"
+    return
+  fi
+  "${bench[@]}" backends --seconds "$seconds" --postgres "postgresql://postgres@/postgres?host=$dir/socket"
+  local status=$?
+  bash tests/postgres/stop.sh "$dir"
+  return $status
+}
+
+# migrate-store of the 100,000-transaction seed: SQLite to SQLite, and into and out of PostgreSQL (the server of
+# CYCLETOKENS_TEST_POSTGRES, else a throwaway cluster from tests/postgres/start.sh, stopped after).
+migrate() {
+  say "migrate (issue 13: migrate-store of a seeded ledger between SQLite and PostgreSQL)"
+  local pg_dir="" server="${CYCLETOKENS_TEST_POSTGRES:-}" status=0
+  if [ -z "$server" ]; then
+    pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/cycletokens-bench-pg.XXXXXX")
+    if bash tests/postgres/start.sh "$pg_dir" >/dev/null; then
+      server=$(. "$pg_dir/env" && echo "$CYCLETOKENS_TEST_POSTGRES")
+    else
+      say "no PostgreSQL cluster: measuring SQLite only"
+    fi
+  fi
+  local args=(--size 100000 --work "$work/ledger")
+  [ -n "$server" ] && args+=(--postgres "$server")
+  "${bench[@]}" migrate "${args[@]}" || status=$?
+  [ -n "$pg_dir" ] && bash tests/postgres/stop.sh "$pg_dir"
+  return "$status"
+}
+
 for mode in "${modes[@]}"; do
   case "$mode" in
-    startup | ledger | hop | memory | share | http) ;;
+    startup | ledger | hop | memory | share | http | backends | migrate) ;;
     *)
-      echo "unknown mode '$mode' (modes: all startup ledger hop memory share http)" >&2
+      echo "unknown mode '$mode' (modes: all startup ledger hop memory share http backends migrate)" >&2
       exit 2
       ;;
   esac

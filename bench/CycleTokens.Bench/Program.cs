@@ -1,7 +1,9 @@
 using System.CommandLine;
+using CycleTokens.Bench.Backends;
 using CycleTokens.Bench.Hop;
 using CycleTokens.Bench.Http;
 using CycleTokens.Bench.Ledger;
+using CycleTokens.Bench.Migrate;
 using CycleTokens.Bench.Share;
 using CycleTokens.Bench.Startup;
 
@@ -24,6 +26,8 @@ internal static class Program
         root.Subcommands.Add(ShareWorker.Create());
         root.Subcommands.Add(HttpMode.Create());
         root.Subcommands.Add(LoopMode.Create());
+        root.Subcommands.Add(BackendsMode.Create());
+        root.Subcommands.Add(MigrateMode.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

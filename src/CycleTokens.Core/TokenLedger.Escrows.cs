@@ -1,4 +1,5 @@
 using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Budgets;
 using CycleTokens.Core.Escrows;
 using CycleTokens.Core.Events;
 using CycleTokens.Core.History;
@@ -12,9 +13,19 @@ public sealed partial class TokenLedger
 {
     /// <summary>Holds tokens from the user (allowance first) in a new escrow for a job at a fab.</summary>
     /// <exception cref="LedgerException">Invalid argument, insufficient tokens, or a key reused with other arguments.</exception>
-    public Task<EscrowResult> CreateEscrowAsync(string account, EscrowRequest request, CancellationToken cancellationToken = default)
+    public Task<EscrowResult> CreateEscrowAsync(string account, EscrowRequest request, CancellationToken cancellationToken = default) =>
+        CreateEscrowAsync(account, request, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CreateEscrowAsync(string, EscrowRequest, CancellationToken)"/>, within <paramref name="spender"/>'s
+    /// budget (none when null). The hold counts on the credential's day until a cancellation gives it back (a release
+    /// pays the fab: it stays counted).
+    /// </summary>
+    /// <exception cref="LedgerException">Also BudgetExceeded and ConfirmationRequired, as for a charge; nothing is written then.</exception>
+    public Task<EscrowResult> CreateEscrowAsync(string account, EscrowRequest request, Spender? spender, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        CheckSpender(spender);
         Check.UserAccount(account);
         Check.Amount(request.Amount);
         var job = Check.Text(request.JobId, "job_id", 200);
@@ -39,6 +50,7 @@ public sealed partial class TokenLedger
                 var user = EnsureUser(account);
                 var (fromAllowance, fromPurchased) = Draw(user, request.Amount);
                 var id = _ids.NewId("esc");
+                CountHold(spender, id, "escrow_hold", $"escrow hold for job {Check.Shown(job)} at fab {fab}", request.Amount, user.Balance - request.Amount);
                 long? expiresMs = request.ExpiresInHours is { } h ? _nowMs + (h * 3_600_000L) : null;
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(AccountNames.Escrow(id), Posting.Main, request.Amount));
@@ -65,7 +77,8 @@ public sealed partial class TokenLedger
                     _nowMs,
                     expiresMs));
                 Emit(LedgerEventNames.EscrowCreated, account, ("escrow_id", id), ("amount", request.Amount), ("job_id", job), ("fab_id", fab), ("balance", row.BalanceAfter));
-                return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false);
+                NoteDebit(user, row.BalanceAfter, row.Id);
+                return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -115,6 +128,7 @@ public sealed partial class TokenLedger
                 var user = EnsureUser(account);
                 var escrow = HeldEscrow(account, escrowId);
                 _escrows.Release(escrowId, _nowMs);
+                SettleHold(escrowId, 0);
                 var fab = AccountNames.Fab(escrow.FabId);
                 var row = _journal.Append(
                     new TxDraft(
@@ -132,7 +146,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 Emit(LedgerEventNames.EscrowReleased, account, ("escrow_id", escrowId), ("amount", escrow.Amount), ("job_id", escrow.JobId), ("fab_id", escrow.FabId), ("transaction_id", row.Id));
-                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false);
+                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -156,8 +170,8 @@ public sealed partial class TokenLedger
             {
                 EnsureUser(account);
                 HeldEscrow(account, escrowId);
-                var balance = CancelEscrow(account, escrowId, "cancelled", key);
-                return new EscrowResult(LoadEscrow(escrowId)!, balance, Replayed: false);
+                var row = CancelEscrow(account, escrowId, "cancelled", key);
+                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -182,13 +196,14 @@ public sealed partial class TokenLedger
         return ids.Count;
     }
 
-    /// <summary>Posts the return of a held escrow and marks it cancelled; returns the user's balance after.</summary>
-    private long CancelEscrow(string account, string escrowId, string reason, string? key)
+    /// <summary>Posts the return of a held escrow and marks it cancelled; returns the row appended (with the user's balance after).</summary>
+    private TxRow CancelEscrow(string account, string escrowId, string reason, string? key)
     {
         var (escrow, allowancePart, purchasedPart, monthKey) = _escrows.LoadParts(escrowId);
         var user = LoadUser(account)!;
         var expired = monthKey < user.MonthKey ? allowancePart : 0;
         _escrows.Cancel(escrowId, _nowMs);
+        SettleHold(escrowId, escrow.Amount);
         var row = _journal.Append(
             new TxDraft(
                 TransactionKind.Escrow.ToWireName(),
@@ -221,7 +236,7 @@ public sealed partial class TokenLedger
             ("reason", reason),
             ("job_id", escrow.JobId),
             ("balance", row.BalanceAfter));
-        return row.BalanceAfter;
+        return row;
     }
 
     private Escrow OwnEscrow(string account, string escrowId)

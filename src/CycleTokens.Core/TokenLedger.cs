@@ -34,6 +34,8 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IHistoryStore _history;
     private readonly IRefundStore _refunds;
     private readonly IVerificationStore _verification;
+    private readonly ICredentialSpendStore _spend;
+    private readonly ILowBalanceStore _lowBalance;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
     private readonly TimeProvider _time;
@@ -74,6 +76,8 @@ public sealed partial class TokenLedger : IDisposable
         _history = _stores.History;
         _refunds = _stores.Refunds;
         _verification = _stores.Verification;
+        _spend = _stores.CredentialSpend;
+        _lowBalance = _stores.LowBalance;
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
@@ -107,11 +111,16 @@ public sealed partial class TokenLedger : IDisposable
     /// <param name="ids">The id generator; random ids when null.</param>
     /// <param name="logger">Where the engine logs; nowhere when null.</param>
     /// <exception cref="LedgerOpenException">The file cannot be opened: the message names the path and the cause.</exception>
+    /// <exception cref="Receipts.ReceiptKeyException">The receipt key file the options name cannot be used.</exception>
     public static TokenLedger Open(LedgerOptions options, TimeProvider? time = null, IIdGenerator? ids = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.ReceiptIssuer);
         var catalog = options.PricingFile is null ? PriceCatalog.BuiltIn() : PriceCatalog.Load(options.PricingFile);
-        return new TokenLedger(options, catalog, time ?? TimeProvider.System, ids ?? RandomIdGenerator.Instance, logger ?? NullLogger.Instance);
+        var ledger = new TokenLedger(options, catalog, time ?? TimeProvider.System, ids ?? RandomIdGenerator.Instance, logger ?? NullLogger.Instance);
+        // After the file: a ledger path that cannot be used fails first, before a key file is made beside it.
+        ledger.OpenReceiptKeys();
+        return ledger;
     }
 
     /// <inheritdoc />
@@ -119,6 +128,7 @@ public sealed partial class TokenLedger : IDisposable
     {
         _stores.Dispose();
         _gate.Dispose();
+        ReceiptKeys?.Dispose();
     }
 
     private void StartClock()

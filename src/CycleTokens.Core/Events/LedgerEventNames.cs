@@ -29,4 +29,7 @@ public static class LedgerEventNames
 
     /// <summary>An operator cleared the account's data.</summary>
     public const string DataCleared = "data-cleared";
+
+    /// <summary>A debit took the balance below the account's low-balance threshold (once per crossing).</summary>
+    public const string LowBalance = "low-balance";
 }

@@ -17,6 +17,9 @@ internal static class ServeCommand
     public static readonly Option<string?> Account = new("--account") { Description = "The user account this agent session bills (default: local; env CYCLETOKENS_ACCOUNT)." };
     public static readonly Option<bool?> Operator = new("--operator") { Description = "Operator mode: adds the operator tools and an account argument on every tool (env CYCLETOKENS_OPERATOR)." };
 
+    public static readonly Option<string?> ReceiptKeys = new("--receipt-keys") { Description = "The receipt signing key file, created with a new key on first use, readable only by its owner (default: <ledger>.receipt-keys.json beside the ledger; env CYCLETOKENS_RECEIPT_KEYS).", Recursive = true };
+    public static readonly Option<string?> ReceiptIssuer = new("--receipt-issuer") { Description = "The issuer (iss) signed receipts name, e.g. the server's public URL (default cycletokens; env CYCLETOKENS_RECEIPT_ISSUER).", Recursive = true };
+
     public static readonly Option<string?> LogFile = new("--log-file") { Description = "Also log to this rolling file (env CYCLETOKENS_LOG_FILE)." };
 
     public static readonly Option<string?> Http = new("--http") { Description = "Serve MCP over Streamable HTTP at this URL, e.g. http://127.0.0.1:8787, instead of stdio; each request's credential (API key, or JWT with --jwt-authority) decides its account and role (env CYCLETOKENS_HTTP)." };
@@ -32,6 +35,10 @@ internal static class ServeCommand
     public static readonly Option<string?> JwtAudience = new("--jwt-audience") { Description = "HTTP: the audience a JWT must be issued for; needs --jwt-authority (env CYCLETOKENS_JWT_AUDIENCE)." };
     public static readonly Option<string?> JwtAccountClaim = new("--jwt-account-claim") { Description = "HTTP: the JWT claim naming the account a token bills (default sub; env CYCLETOKENS_JWT_ACCOUNT_CLAIM)." };
 
+    public static readonly Option<string?> MaxPerCall = new("--max-per-call") { Description = "Budget: refuse a single debit above this many tokens (stdio; over HTTP, for JWT credentials: API keys have their own; env CYCLETOKENS_MAX_PER_CALL)." };
+    public static readonly Option<string?> MaxPerDay = new("--max-per-day") { Description = "Budget: refuse debits past this many tokens per UTC day (stdio; over HTTP, for JWT credentials; env CYCLETOKENS_MAX_PER_DAY)." };
+    public static readonly Option<string?> ConfirmAbove = new("--confirm-above") { Description = "Budget: ask the user (MCP elicitation) before a debit above this many tokens (stdio; over HTTP, for JWT credentials; env CYCLETOKENS_CONFIRM_ABOVE)." };
+
     // Limits and the JWT settings: meaningful only with --http.
     private static readonly Option<string?>[] HttpOnlyOptions =
         [MaxRequestBytes, RateLimit, RateBurst, MaxSessionsPerCredential, SessionIdleMinutes, ShutdownSeconds, JwtAuthority, JwtAudience, JwtAccountClaim];
@@ -44,10 +51,12 @@ internal static class ServeCommand
         return command;
     }
 
-    /// <summary>Adds --db (inherited by every subcommand) and the serve options to the root command.</summary>
+    /// <summary>Adds --db and the receipt key options (inherited by every subcommand) and the serve options to the root command.</summary>
     public static void AddOptions(Command command)
     {
         command.Options.Add(Db);
+        command.Options.Add(ReceiptKeys);
+        command.Options.Add(ReceiptIssuer);
         AddServeOptions(command);
     }
 
@@ -57,6 +66,9 @@ internal static class ServeCommand
         command.Options.Add(Operator);
         command.Options.Add(LogFile);
         command.Options.Add(Http);
+        command.Options.Add(MaxPerCall);
+        command.Options.Add(MaxPerDay);
+        command.Options.Add(ConfirmAbove);
         foreach (var option in HttpOnlyOptions)
         {
             command.Options.Add(option);
@@ -82,9 +94,21 @@ internal static class ServeCommand
             ["JwtAuthority"] = result.GetValue(JwtAuthority),
             ["JwtAudience"] = result.GetValue(JwtAudience),
             ["JwtAccountClaim"] = result.GetValue(JwtAccountClaim),
+            ["ReceiptKeys"] = result.GetValue(ReceiptKeys),
+            ["ReceiptIssuer"] = result.GetValue(ReceiptIssuer),
+            ["MaxPerCall"] = result.GetValue(MaxPerCall),
+            ["MaxPerDay"] = result.GetValue(MaxPerDay),
+            ["ConfirmAbove"] = result.GetValue(ConfirmAbove),
         },
         basePath,
         environment);
+
+    private static string ServeOption(string setting) => setting switch
+    {
+        "MaxPerCall" => MaxPerCall.Name,
+        "MaxPerDay" => MaxPerDay.Name,
+        _ => ConfirmAbove.Name,
+    };
 
     public static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
@@ -96,7 +120,8 @@ internal static class ServeCommand
             // Every setting is checked before anything starts: a bad one exits 2 (as tools.md promises) and a refused
             // start does not create or migrate the ledger file.
             settings = Settings(result);
-            options = settings.ToLedgerOptions();
+            // The server always signs receipts: the key file is created on first start.
+            options = settings.ToSigningLedgerOptions();
             Core.Accounts.AccountNames.ValidateUser(settings.Account);
             if (settings.Http is not null && (settings.Sources.ContainsKey("Account") || settings.Sources.ContainsKey("Operator")))
             {
@@ -109,6 +134,11 @@ internal static class ServeCommand
             }
 
             jwt = settings.ToJwtSettings();
+            if (settings.Http is not null && jwt is null && ServerSettings.BudgetSettings.FirstOrDefault(settings.Sources.ContainsKey) is { } budget)
+            {
+                throw new SettingsException($"{settings.Named(budget)} applies over HTTP only to JWT credentials (give --jwt-authority and --jwt-audience); an API key carries its own budget: cycletokens keys update KEY_ID {ServeOption(budget)} N");
+            }
+
             Log.Logger = Logging.Create(settings);
         }
         catch (Exception ex) when (ex is SettingsException or LedgerException)
@@ -120,6 +150,7 @@ internal static class ServeCommand
         try
         {
             using var ledger = TokenLedger.Open(options, TimeProvider.System, logger: new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("CycleTokens.Core"));
+            Log.Information("Signing receipts as {Issuer} with key {Kid} from {ReceiptKeys}", options.ReceiptIssuer, ledger.ReceiptKeys!.CurrentKid, ledger.ReceiptKeys.Path);
 
             if (settings.Http is { } url)
             {
@@ -131,7 +162,7 @@ internal static class ServeCommand
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
             builder.Services.AddSerilog(Log.Logger, dispose: false);
             var unanswered = new UnansweredRequests();
-            builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator), unanswered).WithStdioServerTransport();
+            builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator) { Budget = settings.ToBudget() }, unanswered).WithStdioServerTransport();
             // The SDK's stdio transport over an input that holds the end of input back until every request read has
             // been answered (see DrainingInput); it replaces the registration's own, which is never created.
             var transport = new TaskCompletionSource<ITransport>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -147,6 +178,11 @@ internal static class ServeCommand
             }));
             using var host = builder.Build();
             Log.Information("Serving {Mode} MCP on stdio for {Account} with ledger {Database}", settings.Operator ? "operator" : "agent", settings.Account, ledger.DatabasePath);
+            if (settings.ToBudget() is { } budget && budget != Core.Keys.KeyBudget.None)
+            {
+                Log.Information("Budget: max_per_call {MaxPerCall}, max_per_day {MaxPerDay}, confirm_above {ConfirmAbove} tokens", budget.MaxPerCall, budget.MaxPerDay, budget.ConfirmAbove);
+            }
+
             await host.RunAsync(cancellationToken);
             var locks = ledger.WriteLockStatistics;
             Log.Information(

@@ -37,7 +37,12 @@ internal sealed class Callers(ServerMode? fixedMode)
     {
         if (user?.FindFirst(AccountClaim)?.Value is { } account)
         {
-            return new ServerMode(account, user.FindFirst(RoleClaim)?.Value == OperatorRole) { Unverified = user.HasClaim(c => c.Type == UnverifiedClaim) };
+            return new ServerMode(account, user.FindFirst(RoleClaim)?.Value == OperatorRole)
+            {
+                Credential = user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? throw new McpException("This request's credential has no id."),
+                Budget = BudgetClaims.Read(user),
+                Unverified = user.HasClaim(c => c.Type == UnverifiedClaim),
+            };
         }
 
         return fixedMode ?? throw new McpException("This request carries no credential.");

@@ -17,8 +17,13 @@ internal sealed class ServerSettings
         nameof(Db), nameof(Account), nameof(Operator), nameof(Synchronous), nameof(MonthTimeZone), nameof(PricingFile),
         nameof(RejectUnknownOperations), nameof(CheckoutBaseUrl), nameof(LogFile), nameof(LogLevel), nameof(Http),
         nameof(MaxRequestBytes), nameof(RateLimit), nameof(RateBurst), nameof(MaxSessionsPerCredential), nameof(SessionIdleMinutes),
-        nameof(ShutdownSeconds), nameof(JwtAuthority), nameof(JwtAudience), nameof(JwtAccountClaim),
+        nameof(ShutdownSeconds), nameof(JwtAuthority), nameof(JwtAudience), nameof(JwtAccountClaim), nameof(ReceiptKeys),
+        nameof(ReceiptIssuer),
+        nameof(MaxPerCall), nameof(MaxPerDay), nameof(ConfirmAbove),
     ];
+
+    /// <summary>The budget settings: a stdio server's own, or over HTTP every JWT credential's (API keys carry theirs).</summary>
+    public static readonly IReadOnlyList<string> BudgetSettings = [nameof(MaxPerCall), nameof(MaxPerDay), nameof(ConfirmAbove)];
 
     /// <summary>The settings that only the HTTP server has (service.md §1 limits, §2 OAuth resource server).</summary>
     public static readonly IReadOnlyList<string> HttpOnly =
@@ -90,6 +95,40 @@ internal sealed class ServerSettings
     /// <summary>HTTP: the JWT claim that names the account a token bills.</summary>
     public string JwtAccountClaim { get; set; } = JwtSettings.DefaultAccountClaim;
 
+    /// <summary>The receipt key file; <c>&lt;ledger&gt;.receipt-keys.json</c> when not given (a PostgreSQL ledger, which has no file, must name one).</summary>
+    public string? ReceiptKeys { get; set; }
+
+    /// <summary>The <c>iss</c> receipts carry: which ledger signed them.</summary>
+    public string ReceiptIssuer { get; set; } = LedgerOptions.DefaultReceiptIssuer;
+
+    /// <summary>The receipt key file of the ledger at <paramref name="databasePath"/>: the configured one, else beside the ledger.</summary>
+    /// <exception cref="SettingsException">The ledger is on PostgreSQL and no key file is named.</exception>
+    public string ReceiptKeyFile(string databasePath) =>
+        ReceiptKeys ?? (LedgerOptions.IsPostgresLocation(databasePath)
+            // Hosts sharing a database must publish the same keys, so the file is the operator's to place on each.
+            ? throw new SettingsException("--receipt-keys (or CYCLETOKENS_RECEIPT_KEYS) is required with a PostgreSQL ledger: it has no file to keep the receipt key beside; give every host the same key file")
+            : databasePath + ".receipt-keys.json");
+
+    /// <summary>As <see cref="ToLedgerOptions"/>, for a ledger that signs receipts: with the receipt key file.</summary>
+    /// <exception cref="SettingsException">A value is invalid; nothing has been opened.</exception>
+    public LedgerOptions ToSigningLedgerOptions()
+    {
+        var options = ToLedgerOptions();
+        return options with { ReceiptKeysPath = ReceiptKeyFile(options.DatabasePath) };
+    }
+
+    /// <summary>Budget: the largest single debit in tokens, or null for no limit.</summary>
+    public long? MaxPerCall { get; set; }
+
+    /// <summary>Budget: the most debited per UTC day in tokens, or null for no limit.</summary>
+    public long? MaxPerDay { get; set; }
+
+    /// <summary>Budget: debits above this many tokens ask the human first, or null for never.</summary>
+    public long? ConfirmAbove { get; set; }
+
+    /// <summary>The budget these settings give (agent-billing spec §2).</summary>
+    public Core.Keys.KeyBudget ToBudget() => new(MaxPerCall, MaxPerDay, ConfirmAbove);
+
     /// <summary>The HTTP server's limits from these settings.</summary>
     public HttpLimits ToHttpLimits() => new(
         MaxRequestBytes, RateLimit, RateBurst, TimeSpan.FromMinutes(SessionIdleMinutes), TimeSpan.FromSeconds(ShutdownSeconds), MaxSessionsPerCredential);
@@ -113,7 +152,7 @@ internal sealed class ServerSettings
 
         return JwtAudience is null
             ? throw new SettingsException($"{Named(nameof(JwtAuthority))} needs --jwt-audience (or CYCLETOKENS_JWT_AUDIENCE) as well: tokens are accepted only when issued for this server")
-            : new JwtSettings(JwtAuthority, JwtAudience, JwtAccountClaim);
+            : new JwtSettings(JwtAuthority, JwtAudience, JwtAccountClaim) { Budget = ToBudget() };
     }
 
     public static string DefaultDatabasePath() =>
@@ -143,6 +182,7 @@ internal sealed class ServerSettings
             },
             PricingFile = string.IsNullOrWhiteSpace(PricingFile) ? null : PricingFile,
             RejectUnknownOperations = RejectUnknownOperations,
+            ReceiptIssuer = ReceiptIssuer,
         };
 
         if (options.PricingFile is { } pricing)

@@ -18,6 +18,9 @@ internal static class SettingsLoader
     private const string EnvPrefix = "CYCLETOKENS_";
     private const string FileName = "appsettings.json";
 
+    // The engine's range for budget limits (as for an API key's): 0, a real limit, up to the largest amount.
+    private const long MaxTokens = 1_000_000_000_000;
+
     /// <summary>Loads settings; <paramref name="overrides"/> are the command-line values given (null = not given).</summary>
     /// <exception cref="SettingsException">appsettings.json cannot be read, or a value has the wrong form.</exception>
     public static ServerSettings Load(IReadOnlyDictionary<string, string?> overrides, string? basePath = null, IDictionary? environment = null)
@@ -67,6 +70,11 @@ internal static class SettingsLoader
             case nameof(ServerSettings.JwtAuthority): settings.JwtAuthority = AuthorityUrl(value, source); break;
             case nameof(ServerSettings.JwtAudience): settings.JwtAudience = Word(value, source, "an audience", "https://billing.example.com/mcp"); break;
             case nameof(ServerSettings.JwtAccountClaim): settings.JwtAccountClaim = Word(value, source, "a claim name", "sub"); break;
+            case nameof(ServerSettings.ReceiptKeys): settings.ReceiptKeys = FilePath(value, source, "the receipt key file"); break;
+            case nameof(ServerSettings.ReceiptIssuer): settings.ReceiptIssuer = Word(value, source, "an issuer name", "https://billing.example.com"); break;
+            case nameof(ServerSettings.MaxPerCall): settings.MaxPerCall = Whole(value, source, 0, MaxTokens, "tokens"); break;
+            case nameof(ServerSettings.MaxPerDay): settings.MaxPerDay = Whole(value, source, 0, MaxTokens, "tokens"); break;
+            case nameof(ServerSettings.ConfirmAbove): settings.ConfirmAbove = Whole(value, source, 0, MaxTokens, "tokens"); break;
             default: throw new InvalidOperationException("no setting " + name);
         }
     }
@@ -88,6 +96,10 @@ internal static class SettingsLoader
         value.Trim() is { Length: > 0 and <= 256 } word && !word.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
             ? word
             : throw new SettingsException($"{source} must be {what} of 1-256 characters without spaces, such as {example} (got '{Json.Wire.Shown(value)}')");
+
+    // Given empty is a mistake (an unset variable in a script), not a request for the default.
+    private static string FilePath(string value, string source, string what) =>
+        string.IsNullOrWhiteSpace(value) ? throw new SettingsException($"{source} must not be empty: it names {what}") : value;
 
     private static long Whole(string value, string source, long min, long max, string unit) =>
         long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max

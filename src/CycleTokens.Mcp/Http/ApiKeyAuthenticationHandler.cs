@@ -13,7 +13,8 @@ namespace CycleTokens.Mcp.Http;
 /// <summary>
 /// <c>Authorization: Bearer ctk_…</c>: looks the key up in the ledger on every request, so a revocation (by this host
 /// or another sharing the ledger) is effective on the very next request, also for sessions already open. The
-/// principal carries the key id (the user id the SDK binds sessions to), the key's account and its role.
+/// principal carries the key id (the user id the SDK binds sessions to), the key's account, its role and its budget
+/// (so a budget change, too, applies from the next request).
 /// </summary>
 /// <remarks>
 /// When the ledger's database is unavailable the key cannot be looked up. A key this process found valid before
@@ -80,6 +81,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
             new Claim(ClaimTypes.NameIdentifier, key.Id),
             new Claim(Callers.AccountClaim, key.Account),
             new Claim(Callers.RoleClaim, key.Role == KeyRole.Operator ? Callers.OperatorRole : Callers.AgentRole),
+            .. BudgetClaims.Of(key.Budget),
         ];
         if (unverified)
         {

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Admin;
+using CycleTokens.Core.Budgets;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
 using CycleTokens.Core.History;
@@ -72,6 +73,27 @@ internal static class ResultJson
         ["priced_by"] = PricedBy(c.PricedBy),
         ["timestamp"] = Wire.Time(c.Timestamp),
         ["replayed"] = c.Replayed,
+        ["receipt"] = c.Receipt,
+    };
+
+    public static JsonObject Budget(BudgetStatus b) => new()
+    {
+        ["credential"] = b.Credential,
+        ["max_per_call"] = b.MaxPerCall,
+        ["max_per_day"] = b.MaxPerDay,
+        ["confirm_above"] = b.ConfirmAbove,
+        ["day"] = b.Day.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        ["used_today"] = b.UsedToday,
+        ["left_today"] = b.LeftToday,
+        ["resets_at"] = Wire.Time(b.ResetsAt),
+    };
+
+    public static JsonObject LowBalance(LowBalanceSetting l) => new()
+    {
+        ["account"] = l.Account,
+        ["threshold"] = l.Threshold,
+        ["custom"] = l.Custom,
+        ["tier_default"] = l.TierDefault,
     };
 
     public static JsonObject Spend(SpendResult s) => new()
@@ -82,6 +104,7 @@ internal static class ResultJson
         ["balance_after"] = s.BalanceAfter,
         ["timestamp"] = Wire.Time(s.Timestamp),
         ["replayed"] = s.Replayed,
+        ["receipt"] = s.Receipt,
     };
 
     public static JsonObject Transaction(TransactionRecord t) => new()
@@ -132,6 +155,7 @@ internal static class ResultJson
         var json = Escrow(r.Escrow);
         json["balance_after"] = r.BalanceAfter;
         json["replayed"] = r.Replayed;
+        json["receipt"] = r.Receipt;
         return json;
     }
 
@@ -153,6 +177,7 @@ internal static class ResultJson
         var json = Purchase(r.Purchase);
         json["balance_after"] = r.BalanceAfter;
         json["replayed"] = r.Replayed;
+        json["receipt"] = r.Receipt;
         return json;
     }
 
@@ -164,6 +189,7 @@ internal static class ResultJson
         ["source"] = g.Source,
         ["balance_after"] = g.BalanceAfter,
         ["replayed"] = g.Replayed,
+        ["receipt"] = g.Receipt,
     };
 
     public static JsonObject TierChange(TierChange c) => new()
@@ -184,6 +210,7 @@ internal static class ResultJson
         ["expired"] = r.Expired,
         ["balance_after"] = r.BalanceAfter,
         ["replayed"] = r.Replayed,
+        ["receipt"] = r.Receipt,
     };
 
     public static JsonObject Verification(VerificationReport v) => new()

@@ -18,10 +18,11 @@ internal sealed class TestLedger : IDisposable
     private readonly List<TokenLedger> _others = [];
     private readonly TestPostgresDatabase? _postgres;
 
-    /// <param name="options">Ledger options (the database is always the test's own).</param>
-    /// <param name="start">The fake clock's start; <see cref="Start"/> when null.</param>
+    /// <param name="options">Rules; the file is always one in a fresh folder.</param>
+    /// <param name="start">The fake clock's start (default <see cref="Start"/>).</param>
+    /// <param name="receipts">Sign receipts with a key file beside the ledger (<see cref="ReceiptKeysPath"/>), as the server does.</param>
     /// <param name="postgres">The backend: PostgreSQL when true, SQLite when false, as <see cref="TestBackend"/> says when null.</param>
-    public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null, bool? postgres = null)
+    public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null, bool receipts = false, bool? postgres = null)
     {
         Folder = Path.Combine(Path.GetTempPath(), "cycletokens-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
@@ -31,6 +32,11 @@ internal sealed class TestLedger : IDisposable
         }
 
         Options = (options ?? new LedgerOptions { DatabasePath = "unused" }) with { DatabasePath = _postgres?.Uri ?? Path.Combine(Folder, "ledger.db") };
+        if (receipts)
+        {
+            Options = Options with { ReceiptKeysPath = ReceiptKeysPath };
+        }
+
         Clock = new FakeTimeProvider(start ?? Start);
         Ledger = TokenLedger.Open(Options, Clock, new SequentialIdGenerator());
         Ledger.EventRaised += (_, e) => Events.Add(e);
@@ -48,6 +54,9 @@ internal sealed class TestLedger : IDisposable
     public List<LedgerEvent> Events { get; } = [];
 
     public string DatabasePath => Options.DatabasePath;
+
+    /// <summary>Where the receipt key file is (or would be) when the ledger signs receipts.</summary>
+    public string ReceiptKeysPath => Path.Combine(Folder, "ledger.db.receipt-keys.json");
 
     /// <summary>The PostgreSQL database the ledger lives in; null on SQLite.</summary>
     public TestPostgresDatabase? PostgresDatabase => _postgres;

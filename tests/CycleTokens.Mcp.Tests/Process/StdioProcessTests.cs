@@ -15,7 +15,7 @@ public sealed class StdioProcessTests
     private static readonly string[] AgentTools =
     [
         "cancel_escrow", "charge_for_operation", "create_escrow", "estimate_operation", "export_account_data", "export_transactions",
-        "get_balance", "get_escrow", "get_purchase", "get_tier", "get_transaction_history", "get_usage", "list_escrows",
+        "get_balance", "get_budget", "get_escrow", "get_purchase", "get_tier", "get_transaction_history", "get_usage", "list_escrows",
         "list_operations", "purchase_tokens", "release_escrow", "spend_tokens",
     ];
 
@@ -178,6 +178,36 @@ public sealed class StdioProcessTests
     }
 
     [Fact]
+    public async Task Serve_SignsReceiptsWithAnOwnerOnlyKeyFileBesideTheLedger_OrTheOneAndIssuerConfigured()
+    {
+        using var folder = new TempFolder();
+        var db = folder.File("ledger.db");
+        var configured = Path.Combine(folder.Path, "keys", "receipts.json");
+        string beside;
+        await using (var client = await ServerProcess.ConnectAsync(["serve", "--db", db], "2025-11-25"))
+        {
+            beside = (await client.CallOkAsync("charge_for_operation", """{"operation":"model.export.step"}""")).GetProperty("receipt").GetString()!;
+        }
+
+        string elsewhere;
+        var environment = new Dictionary<string, string?> { ["CYCLETOKENS_RECEIPT_KEYS"] = configured };
+        await using (var client = await ServerProcess.ConnectAsync(["serve", "--db", db, "--receipt-issuer", "https://billing.example.com"], "2025-11-25", environment))
+        {
+            elsewhere = (await client.CallOkAsync("spend_tokens", """{"amount":5,"operation":"custom.render"}""")).GetProperty("receipt").GetString()!;
+        }
+
+        var besideKeys = await Core.Receipts.ReceiptKeyRing.LoadPublicKeysAsync(db + ".receipt-keys.json");
+        var configuredKeys = await Core.Receipts.ReceiptKeyRing.LoadPublicKeysAsync(configured);
+        Assert.Equal("cycletokens", Core.Receipts.ReceiptVerifier.Verify(beside, besideKeys).Claims?.Iss);
+        Assert.Equal("https://billing.example.com", Core.Receipts.ReceiptVerifier.Verify(elsewhere, configuredKeys).Claims?.Iss);
+        Assert.Equal(Core.Receipts.ReceiptCheck.UnknownKey, Core.Receipts.ReceiptVerifier.Verify(elsewhere, besideKeys).Outcome);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(db + ".receipt-keys.json"));
+        }
+    }
+
+    [Fact]
     public async Task OperatorFlag_ListsTheOperatorTools_AndAddsAnAccountArgument()
     {
         using var folder = new TempFolder();
@@ -213,6 +243,28 @@ public sealed class StdioProcessTests
         }
 
         Assert.True(File.Exists(db));
+    }
+
+    [Fact]
+    public async Task BudgetFlagsAndVariables_LimitTheStdioServer_AndGetBudgetShowsThem()
+    {
+        using var folder = new TempFolder();
+        var environment = new Dictionary<string, string?> { ["CYCLETOKENS_MAX_PER_DAY"] = "15", ["CYCLETOKENS_CONFIRM_ABOVE"] = "100" };
+
+        await using var client = await ServerProcess.ConnectAsync(["serve", "--db", folder.File("ledger.db"), "--account", "alice", "--max-per-call", "12"], "2025-11-25", environment);
+        var charge = await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
+        var perDay = await client.CallToolAsync("spend_tokens", new Dictionary<string, object?> { ["amount"] = 6, ["operation"] = "custom.render" });
+        var perCall = await client.CallToolAsync("spend_tokens", new Dictionary<string, object?> { ["amount"] = 13, ["operation"] = "custom.render" });
+        var budget = (await client.CallToolAsync("get_budget")).StructuredContent!.Value;
+
+        Assert.True(charge.IsError is not true, McpTestServer.Text(charge));
+        Assert.Equal("max_per_day is 15 tokens; 10 used today, this call needs 6", McpTestServer.Text(perDay));
+        Assert.Equal("max_per_call is 12 tokens; this call needs 13", McpTestServer.Text(perCall));
+        Assert.Equal("stdio:alice", budget.GetProperty("credential").GetString());
+        Assert.Equal(12, budget.GetProperty("max_per_call").GetInt64());
+        Assert.Equal(15, budget.GetProperty("max_per_day").GetInt64());
+        Assert.Equal(100, budget.GetProperty("confirm_above").GetInt64());
+        Assert.Equal(5, budget.GetProperty("left_today").GetInt64());
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System.IO.Pipelines;
 using System.Text.Json;
 using CycleTokens.Core;
+using CycleTokens.Core.Keys;
 using CycleTokens.Mcp.Hosting;
+using CycleTokens.Mcp.Tools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
@@ -42,6 +44,7 @@ internal sealed class McpTestServer : IAsyncDisposable
     public McpClient Client { get; }
 
     /// <summary>Starts a server for <paramref name="account"/> and a client speaking <paramref name="protocolVersion"/> (null: the client's default, 2026-07-28).</summary>
+    /// <param name="budget">The stdio server's budget, as from --max-per-call, --max-per-day, --confirm-above.</param>
     /// <param name="wrapTransport">Optionally wraps the client's transport (outermost), e.g. with a <see cref="RecordingTransport"/>.</param>
     /// <param name="configureServices">Optionally adds to the server's services (e.g. a capturing logger provider).</param>
     public static async Task<McpTestServer> StartAsync(
@@ -52,19 +55,24 @@ internal sealed class McpTestServer : IAsyncDisposable
         McpClientHandlers? handlers = null,
         LedgerOptions? options = null,
         Func<IClientTransport, IClientTransport>? wrapTransport = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        KeyBudget? budget = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "cycletokens-mcp-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var clock = new FakeTimeProvider(Start);
         var ledgerOptions = (options ?? new LedgerOptions { DatabasePath = "unused" }) with { DatabasePath = Path.Combine(folder, "ledger.db") };
+        // As the executable: the server always signs receipts, with a key file beside the ledger unless told otherwise.
+        ledgerOptions = ledgerOptions with { ReceiptKeysPath = ledgerOptions.ReceiptKeysPath ?? Path.Combine(folder, "ledger.db.receipt-keys.json") };
         var ledger = TokenLedger.Open(ledgerOptions, clock, new SequentialIdGenerator());
 
         var clientToServer = new Pipe();
         var serverToClient = new Pipe();
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddCycleTokensMcp(ledger, new ServerMode(account, operatorMode))
+        builder.Services.AddCycleTokensMcp(ledger, new ServerMode(account, operatorMode) { Budget = budget ?? KeyBudget.None })
             .WithStreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream());
+        // Confirmations wait on the fake clock, so a test decides when the human's two minutes are up.
+        builder.Services.AddSingleton(new Confirmation(clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<Confirmation>.Instance));
         configureServices?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();

@@ -100,7 +100,7 @@ internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usag
         }
 
         (_tailSeq, _tailHash, _tailWrite, _tailUndos) = (seq, hash, db.WriteNumber, db.Undos);
-        return row;
+        return row with { Hash = hash, Postings = postings };
     }
 
     /// <summary>The next row's seq and the hash it chains to.</summary>

@@ -37,7 +37,11 @@ internal static class SqliteBackend
                 Accounts = new SqlAccountStore(db),
                 History = new SqlHistoryStore(db),
                 Refunds = new SqlRefundStore(db),
+                Receipts = new SqlReceiptStore(db),
                 Verification = new SqlVerificationStore(db, db.IntegrityProblems),
+                Tables = new SqlTableStore(db),
+                CredentialSpend = new SqlCredentialSpendStore(db),
+                LowBalance = new SqlLowBalanceStore(db),
             };
         }
         catch

@@ -7,7 +7,7 @@ using static CycleTokens.Mcp.Cli.CliOptions;
 
 namespace CycleTokens.Mcp.Cli.Commands;
 
-/// <summary>balance, grant, set-tier, usage, history: one user account's tokens.</summary>
+/// <summary>balance, grant, set-tier, usage, history, low-balance: one user account's tokens.</summary>
 internal static class AccountCommands
 {
     private static readonly Argument<string> Account = Arg("account", "The user account.");
@@ -28,7 +28,7 @@ internal static class AccountCommands
         {
             o.Record(ResultJson.Grant(await ledger.GrantAsync(r.GetRequiredValue(Account), r.GetValue(amount), r.GetValue(source) ?? "grant", null, r.GetValue(IdempotencyKey), ct)));
             return LedgerCommand.Ok;
-        });
+        }, receipts: true);
 
         var tier = TierArg("tier", "FREE, PRO or ENTERPRISE (any case).");
         var setTier = new Command("set-tier", "Set a user's tier: the current allowance expires and the new tier's allowance is granted. Creates the user if it does not exist.") { Account, tier };
@@ -57,6 +57,6 @@ internal static class AccountCommands
             return LedgerCommand.Ok;
         });
 
-        return [balance, grant, setTier, usage, HistoryCommand.Create(app, Account)];
+        return [balance, grant, setTier, usage, HistoryCommand.Create(app, Account), LowBalanceCommand.Create(app, Account)];
     }
 }
