@@ -12,7 +12,6 @@ namespace CycleTokens.Core.Tests.Invariants;
 /// reset happens exactly once, and a clock that lags never takes the user back to the old month nor resets
 /// it a second time when it catches up. The user also holds an escrow, paid from March's allowance, that
 /// expires at midnight: it is cancelled exactly once, and its allowance part expires with its month.
-/// The scenarios also run on PostgreSQL in every run (<see cref="PostgresCrossConnectionTests"/>).
 /// </summary>
 public sealed class MonthTurnTests
 {
@@ -27,20 +26,11 @@ public sealed class MonthTurnTests
     private static readonly DateTimeOffset MidMarch = new(2026, 3, 20, 9, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public Task MonthTurn_TwoConnectionsJustPastMidnight_ResetExactlyOnce() => JustPastMidnightAsync(Rounds, postgres: null);
-
-    [Fact]
-    public Task MonthTurn_OneClockSecondsBehind_NeverResetsBackwardsOrTwice() => OneClockBehindAsync(Rounds, postgres: null);
-
-    [Fact]
-    public Task LaggingClock_TouchingFirst_KeepsTheOldMonthUntilTheOtherClockTurnsIt() => LaggingClockFirstAsync(postgres: null);
-
-    /// <summary>The scenario of <see cref="MonthTurn_TwoConnectionsJustPastMidnight_ResetExactlyOnce"/>, <paramref name="rounds"/> times, on a backend (null: as <see cref="TestBackend"/> says).</summary>
-    internal static async Task JustPastMidnightAsync(int rounds, bool? postgres)
+    public async Task MonthTurn_TwoConnectionsJustPastMidnight_ResetExactlyOnce()
     {
-        for (var round = 0; round < rounds; round++)
+        for (var round = 0; round < Rounds; round++)
         {
-            using var turn = await MonthTurn.StartAsync(round, Midnight.AddMilliseconds(500), Midnight.AddMilliseconds(1200), postgres);
+            using var turn = await MonthTurn.StartAsync(round, Midnight.AddMilliseconds(500), Midnight.AddMilliseconds(1200));
             await turn.RaceAsync();
 
             turn.AssertResetOnce();
@@ -50,12 +40,12 @@ public sealed class MonthTurnTests
         }
     }
 
-    /// <summary>The scenario of <see cref="MonthTurn_OneClockSecondsBehind_NeverResetsBackwardsOrTwice"/>, <paramref name="rounds"/> times, on a backend.</summary>
-    internal static async Task OneClockBehindAsync(int rounds, bool? postgres)
+    [Fact]
+    public async Task MonthTurn_OneClockSecondsBehind_NeverResetsBackwardsOrTwice()
     {
-        for (var round = 0; round < rounds; round++)
+        for (var round = 0; round < Rounds; round++)
         {
-            using var turn = await MonthTurn.StartAsync(round, Midnight.AddSeconds(1), Midnight.AddSeconds(-3), postgres);
+            using var turn = await MonthTurn.StartAsync(round, Midnight.AddSeconds(1), Midnight.AddSeconds(-3));
             await turn.RaceAsync();
             turn.AssertResetOnce();
             await turn.AssertBalancesAsync();
@@ -68,10 +58,10 @@ public sealed class MonthTurnTests
         }
     }
 
-    /// <summary>The scenario of <see cref="LaggingClock_TouchingFirst_KeepsTheOldMonthUntilTheOtherClockTurnsIt"/> on a backend.</summary>
-    internal static async Task LaggingClockFirstAsync(bool? postgres)
+    [Fact]
+    public async Task LaggingClock_TouchingFirst_KeepsTheOldMonthUntilTheOtherClockTurnsIt()
     {
-        using var turn = await MonthTurn.StartAsync(0, Midnight.AddSeconds(1), Midnight.AddSeconds(-3), postgres);
+        using var turn = await MonthTurn.StartAsync(0, Midnight.AddSeconds(1), Midnight.AddSeconds(-3));
 
         var beforeTurn = await turn.ChargeAsync(turn.B, "{\"n\":1}");
         Assert.Equal(0, RawDb.Scalar(turn.Path, "SELECT COUNT(*) FROM transactions WHERE kind = 'expiry' OR type = 'escrow_cancel'"));
@@ -126,9 +116,9 @@ public sealed class MonthTurnTests
 
         public string Path => _t.DatabasePath;
 
-        public static async Task<MonthTurn> StartAsync(int round, DateTimeOffset clockA, DateTimeOffset clockB, bool? postgres)
+        public static async Task<MonthTurn> StartAsync(int round, DateTimeOffset clockA, DateTimeOffset clockB)
         {
-            var t = new TestLedger(start: MidMarch, postgres: postgres);
+            var t = new TestLedger(start: MidMarch);
             await t.Ledger.GetBalanceAsync(User);
             await t.Ledger.GrantAsync(User, Granted);
             await t.Ledger.SpendAsync(User, 100 + round, "setup");

@@ -10,7 +10,6 @@ namespace CycleTokens.Core.Tests.Invariants;
 /// <summary>
 /// Several connections to one file (as several server processes would hold) racing on one account: no
 /// overdraft, no lost update, no double effect of a retried key, and no SQLite error escaping the engine.
-/// The scenarios also run on PostgreSQL in every run (<see cref="PostgresCrossConnectionTests"/>).
 /// </summary>
 public sealed class RaceTests
 {
@@ -18,14 +17,11 @@ public sealed class RaceTests
     private const int Connections = 4;
 
     [Fact]
-    public Task Charges_FromFourConnectionsBeyondTheBalance_ExactlyTheAffordableOnesSucceed() => ChargesBeyondTheBalanceAsync(postgres: null);
-
-    /// <summary>The scenario of <see cref="Charges_FromFourConnectionsBeyondTheBalance_ExactlyTheAffordableOnesSucceed"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
-    internal static async Task ChargesBeyondTheBalanceAsync(bool? postgres)
+    public async Task Charges_FromFourConnectionsBeyondTheBalance_ExactlyTheAffordableOnesSucceed()
     {
         for (var round = 0; round < 3; round++)
         {
-            using var t = new TestLedger(postgres: postgres);
+            using var t = new TestLedger();
             Assert.Equal(1000, (await t.Ledger.GetBalanceAsync(User)).Total);
             var failures = new ConcurrentBag<string>();
 
@@ -68,12 +64,9 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public Task Charges_FromFourConnectionsInLockStep_StopExactlyAtTheBalance() => ChargesInLockStepAsync(postgres: null);
-
-    /// <summary>The scenario of <see cref="Charges_FromFourConnectionsInLockStep_StopExactlyAtTheBalance"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
-    internal static async Task ChargesInLockStepAsync(bool? postgres)
+    public async Task Charges_FromFourConnectionsInLockStep_StopExactlyAtTheBalance()
     {
-        using var t = new TestLedger(postgres: postgres);
+        using var t = new TestLedger();
         await t.Ledger.GetBalanceAsync(User);
         var connections = Open(t);
         var succeeded = 0;
@@ -109,12 +102,9 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public Task EscrowsAndSpends_FromFourConnections_NeverOverdrawAndEachEscrowEndsOnce() => EscrowsAndSpendsAsync(postgres: null);
-
-    /// <summary>The scenario of <see cref="EscrowsAndSpends_FromFourConnections_NeverOverdrawAndEachEscrowEndsOnce"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
-    internal static async Task EscrowsAndSpendsAsync(bool? postgres)
+    public async Task EscrowsAndSpends_FromFourConnections_NeverOverdrawAndEachEscrowEndsOnce()
     {
-        using var t = new TestLedger(postgres: postgres);
+        using var t = new TestLedger();
         await t.Ledger.GrantAsync(User, 500);
         var connections = Open(t);
         var failedAmounts = new ConcurrentBag<long>();
@@ -205,12 +195,9 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public Task SameIdempotencyKey_FromFourConnectionsAtOnce_ChargesExactlyOnce() => SameKeyChargesOnceAsync(postgres: null);
-
-    /// <summary>The scenario of <see cref="SameIdempotencyKey_FromFourConnectionsAtOnce_ChargesExactlyOnce"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
-    internal static async Task SameKeyChargesOnceAsync(bool? postgres)
+    public async Task SameIdempotencyKey_FromFourConnectionsAtOnce_ChargesExactlyOnce()
     {
-        using var t = new TestLedger(postgres: postgres);
+        using var t = new TestLedger();
         var connections = Open(t);
         for (var round = 0; round < 10; round++)
         {
@@ -229,12 +216,9 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public Task SameIdempotencyKey_FromFourConnectionsAtOnce_StoresOneFailure() => SameKeyStoresOneFailureAsync(postgres: null);
-
-    /// <summary>The scenario of <see cref="SameIdempotencyKey_FromFourConnectionsAtOnce_StoresOneFailure"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
-    internal static async Task SameKeyStoresOneFailureAsync(bool? postgres)
+    public async Task SameIdempotencyKey_FromFourConnectionsAtOnce_StoresOneFailure()
     {
-        using var t = new TestLedger(postgres: postgres);
+        using var t = new TestLedger();
         var connections = Open(t);
         for (var round = 0; round < 10; round++)
         {
@@ -264,12 +248,9 @@ public sealed class RaceTests
     }
 
     [Fact]
-    public Task RefundAndPurchaseCompletion_FromFourConnectionsAtOnce_TakeEffectOnce() => RefundAndCompletionOnceAsync(postgres: null);
-
-    /// <summary>The scenario of <see cref="RefundAndPurchaseCompletion_FromFourConnectionsAtOnce_TakeEffectOnce"/> on a backend (null: as <see cref="TestBackend"/> says).</summary>
-    internal static async Task RefundAndCompletionOnceAsync(bool? postgres)
+    public async Task RefundAndPurchaseCompletion_FromFourConnectionsAtOnce_TakeEffectOnce()
     {
-        using var t = new TestLedger(postgres: postgres);
+        using var t = new TestLedger();
         var connections = Open(t);
         for (var round = 0; round < 10; round++)
         {
