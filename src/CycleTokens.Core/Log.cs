@@ -17,6 +17,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Escrow {EscrowId} of {Account} cancelled ({Reason})")]
     internal static partial void EscrowCancelled(ILogger logger, string escrowId, string account, string reason);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Key {KeyId} authenticated, but its last use was not recorded: the ledger stayed busy with other writes")]
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Key {KeyId} authenticated, but its last use was not recorded: the ledger stayed busy with other writes, or its database became unavailable")]
     internal static partial void KeyLastUseSkipped(ILogger logger, string keyId);
 }

@@ -29,8 +29,8 @@ public sealed partial class TokenLedger
     /// request (reads included), so a write per request would put a lock turn in front of every read and double the
     /// writes of every charge. Once a minute per key is a handful of tiny writes, grouped with whatever else this process
     /// writes. The decision is taken on the stored time, so processes sharing the file do not each record every minute.
-    /// If the ledger stays busy for the whole busy timeout the use is not recorded and the key still authenticates: a
-    /// last-used time is not worth refusing a valid credential.
+    /// If the ledger stays busy for the whole busy timeout, or its database becomes unavailable after the key was read,
+    /// the use is not recorded and the key still authenticates: a last-used time is not worth refusing a valid credential.
     /// </para>
     /// </remarks>
     /// <param name="secret">The bearer secret as presented (<c>ctk_…</c>).</param>
@@ -104,8 +104,9 @@ public sealed partial class TokenLedger
                 cancellationToken);
             return key with { LastUsedAt = usedAt };
         }
-        catch (SqliteException busy) when (busy.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+        catch (Exception ex) when (ex is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED } or LedgerUnavailableException)
         {
+            // Busy for the whole timeout, or (PostgreSQL) the database lost since the key was read: not worth refusing it.
             Log.KeyLastUseSkipped(_logger, key.Id);
             return key;
         }

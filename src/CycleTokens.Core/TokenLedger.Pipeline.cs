@@ -216,15 +216,16 @@ public sealed partial class TokenLedger
             StartClock();
             if (stateOnly && touch is not null)
             {
-                if (!IsCurrent(touch, cache, missing))
+                try
                 {
-                    events.AddRange(Touch(touch));
-                    IsCurrent(touch, cache, missing);
+                    return ReadState(touch, body, cache, missing, events);
                 }
-
-                var state = body();
-                _db.CheckUnlockedRead();
-                return state;
+                catch (Exception ex) when (_db.Unavailable(ex) is not null)
+                {
+                    // Its one statement ran on its own, maybe on a connection the server dropped while it was idle
+                    // (a restart): nothing happened, so it runs once more, on a new connection if need be.
+                    return ReadState(touch, body, cache, missing, events);
+                }
             }
 
             _db.BeginRead();
@@ -250,7 +251,8 @@ public sealed partial class TokenLedger
         }
         catch (Exception ex) when (_db.Unavailable(ex) is { } unavailable)
         {
-            throw unavailable;
+            // A read has no outcome to be unsure of (a user created on the way is created again if need be).
+            throw unavailable is LedgerUnavailableException { OutcomeUnknown: true } ? new LedgerUnavailableException(ex) : unavailable;
         }
         finally
         {
@@ -259,6 +261,20 @@ public sealed partial class TokenLedger
             _gate.Release();
             Raise(events);
         }
+    }
+
+    /// <summary>The read of <see cref="ReadAsync{T}"/> whose one statement is the user's state: no transaction.</summary>
+    private T ReadState<T>(string touch, Func<T> body, CacheKey? cache, MissingUser missing, List<LedgerEvent> events)
+    {
+        if (!IsCurrent(touch, cache, missing))
+        {
+            events.AddRange(Touch(touch));
+            IsCurrent(touch, cache, missing);
+        }
+
+        var state = body();
+        _db.CheckUnlockedRead();
+        return state;
     }
 
     /// <summary>Commits the due work performed before a call that ends without effects of its own; else ends the transaction.</summary>

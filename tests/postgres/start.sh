@@ -84,9 +84,10 @@ cd "$dir"
 # CYCLETOKENS_PG_DURABLE=1 keeps PostgreSQL's durable defaults instead (fsync, full page writes): the benchmarks use it.
 durability="-c fsync=off -c full_page_writes=off"
 [ "${CYCLETOKENS_PG_DURABLE:-0}" = 1 ] && durability=""
-"${run[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses='' -c unix_socket_directories='$socket' -p $port $durability -c max_connections=200" \
-  start >&2 || { log "pg_ctl start failed:"; tail -n 20 "$dir/server.log" >&2; exit 1; }
+# The server's options are kept in DIR/options, so tests/postgres/pgctl.sh can start it again after a stop.
+options="-c listen_addresses='' -c unix_socket_directories='$socket' -p $port $durability -c max_connections=200"
+echo "$options" >"$dir/options"
+"${run[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$options" start >&2 || { log "pg_ctl start failed:"; tail -n 20 "$dir/server.log" >&2; exit 1; }
 
 connection="Host=$socket;Port=$port;Username=postgres;Database=postgres"
 echo "export CYCLETOKENS_TEST_POSTGRES='$connection'" >"$dir/env"

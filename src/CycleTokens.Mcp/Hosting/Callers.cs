@@ -24,6 +24,9 @@ internal sealed class Callers(ServerMode? fixedMode)
     /// <summary>The role claim's value for operators.</summary>
     public const string OperatorRole = "operator";
 
+    /// <summary>Present when the credential could not be checked against the ledger (see <see cref="ServerMode.Unverified"/>).</summary>
+    public const string UnverifiedClaim = "cycletokens:unverified";
+
     /// <summary>The mode of the request in <paramref name="context"/>.</summary>
     /// <exception cref="McpException">The request carries no credential and the server has no fixed mode.</exception>
     public ServerMode Of(MessageContext context) => Of(context.User);
@@ -38,6 +41,7 @@ internal sealed class Callers(ServerMode? fixedMode)
             {
                 Credential = user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? throw new McpException("This request's credential has no id."),
                 Budget = BudgetClaims.Read(user),
+                Unverified = user.HasClaim(c => c.Type == UnverifiedClaim),
             };
         }
 

@@ -38,8 +38,29 @@ internal sealed class EventForwarder(TokenLedger ledger, SubscriptionHub hub, Ba
         foreach (var account in changed.Where(a => hub.HasSubscribers(a, ResourceCatalog.BalanceUri)))
         {
             // Announced now; the watcher must not announce the same change again.
-            watcher.Seen(account, await ledger.GetJournalPositionAsync(account, cancellationToken));
+            if (await PositionAsync(account, cancellationToken) is { } position)
+            {
+                watcher.Seen(account, position);
+            }
+
             await hub.NotifyUpdatedAsync(account, ResourceCatalog.BalanceUri, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The account's journal position, or null when the database became unavailable since the request committed: the
+    /// change is done and announced all the same (the request's answer must not be lost to that), and the watcher
+    /// may announce it once more later, which is harmless.
+    /// </summary>
+    private async Task<long?> PositionAsync(string account, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ledger.GetJournalPositionAsync(account, cancellationToken);
+        }
+        catch (LedgerUnavailableException)
+        {
+            return null;
         }
     }
 

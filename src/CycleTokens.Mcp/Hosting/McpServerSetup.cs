@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace CycleTokens.Mcp.Hosting;
 
@@ -73,8 +74,7 @@ internal static class McpServerSetup
                     throw new McpProtocolException($"Resource not found: '{Json.Wire.Shown(context.Params.Uri, 100)}'", McpErrorCode.ResourceNotFound);
                 }
 
-                var account = Get<Callers>(context.Services).Of(context).Account;
-                await Get<BalanceWatcher>(context.Services).BaselineAsync(account, ct);
+                var account = await BaselineAsync(context, ct);
                 Get<SubscriptionHub>(context.Services).Subscribe(context.Server, account, context.Params!.Uri);
                 return new EmptyResult();
             })
@@ -85,12 +85,28 @@ internal static class McpServerSetup
             })
             .WithSubscriptionsListenHandler(async (context, ct) =>
             {
-                var account = Get<Callers>(context.Services).Of(context).Account;
-                await Get<BalanceWatcher>(context.Services).BaselineAsync(account, ct);
+                var account = await BaselineAsync(context, ct);
                 return await Get<SubscriptionHub>(context.Services).ListenAsync(context, account, ResourceCatalog.Exists, ct);
             })
             .WithListPromptsHandler((_, _) => ValueTask.FromResult(new ListPromptsResult { Prompts = [.. PromptCatalog.All] }))
             .WithGetPromptHandler((context, ct) => Get<PromptCatalog>(context.Services).GetAsync(context, ct));
+    }
+
+    /// <summary>Where the request's account stands in the journal, for a subscription; returns the account.</summary>
+    /// <exception cref="McpException">The ledger is unavailable: the message says to retry.</exception>
+    private static async Task<string> BaselineAsync(MessageContext context, CancellationToken cancellationToken)
+    {
+        var mode = Get<Callers>(context.Services).Of(context);
+        try
+        {
+            mode.ThrowIfUnverified();
+            await Get<BalanceWatcher>(context.Services).BaselineAsync(mode.Account, cancellationToken);
+            return mode.Account;
+        }
+        catch (LedgerUnavailableException unavailable)
+        {
+            throw new McpException(unavailable.Message, unavailable);
+        }
     }
 
     private static T Get<T>(IServiceProvider? services)

@@ -1,3 +1,4 @@
+using CycleTokens.Core;
 using CycleTokens.Core.Budgets;
 using CycleTokens.Core.Keys;
 
@@ -20,4 +21,21 @@ internal sealed record ServerMode(string Account, bool Operator)
 
     /// <summary>The credential and its limits, as the engine takes them with a debit.</summary>
     public Spender Spender => new(Credential, Budget);
+
+    /// <summary>
+    /// The request's API key could not be checked because the ledger's database is unavailable, and was let through on
+    /// this process's last check of it (<see cref="Http.RecentKeys"/>): the request may do what needs no ledger
+    /// (initialize, list tools), and nothing that reads or writes it.
+    /// </summary>
+    public bool Unverified { get; init; }
+
+    /// <summary>Called before anything reads or writes the ledger for this request.</summary>
+    /// <exception cref="LedgerUnavailableException">The credential is <see cref="Unverified"/>: the ledger is unavailable.</exception>
+    public void ThrowIfUnverified()
+    {
+        if (Unverified)
+        {
+            throw new LedgerUnavailableException();
+        }
+    }
 }

@@ -23,4 +23,14 @@ internal static class Challenge
         response.ContentType = "application/json";
         await response.WriteAsync("{\"error\":\"" + (refused ? Refusal : Required) + "\"}", context.RequestAborted);
     }
+
+    /// <summary>Writes the 503 of a credential that could not be checked because the ledger is unavailable.</summary>
+    public static async Task WriteUnavailableAsync(HttpContext context, string message)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.RetryAfter = "1";
+        response.ContentType = "application/json";
+        await response.WriteAsync(Json.Wire.Text(new System.Text.Json.Nodes.JsonObject { ["error"] = message }), context.RequestAborted);
+    }
 }

@@ -24,6 +24,7 @@ internal static class Credentials
             .AddAuthentication(jwt is null ? ApiKeyAuthenticationHandler.SchemeName : SelectorScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddSingleton<RecentKeys>();
         if (jwt is null)
         {
             return;

@@ -29,7 +29,17 @@ internal sealed class PromptCatalog(TokenLedger ledger, Callers callers, EventFo
         // Reading the usage can create the account or turn its month: those events go out like a tool's.
         var mode = callers.Of(context);
         using var scope = EventScope.Begin();
-        var result = await BuildAsync(context.Params!, mode, cancellationToken);
+        GetPromptResult result;
+        try
+        {
+            mode.ThrowIfUnverified();
+            result = await BuildAsync(context.Params!, mode, cancellationToken);
+        }
+        catch (LedgerUnavailableException unavailable)
+        {
+            throw new McpException(unavailable.Message, unavailable);
+        }
+
         await forwarder.ForwardAsync(context, mode, scope.Events, cancellationToken);
         return result;
     }

@@ -44,18 +44,29 @@ internal sealed partial class BalanceWatcher(TokenLedger ledger, SubscriptionHub
         using var timer = new PeriodicTimer(Interval, time);
         try
         {
+            var unavailable = false;
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var accounts = hub.Accounts(ResourceCatalog.BalanceUri);
-                foreach (var account in accounts)
+                try
                 {
-                    var position = await ledger.GetJournalPositionAsync(account, stoppingToken);
-                    var known = _positions.TryGetValue(account, out var previous);
-                    _positions[account] = position;
-                    if (known && previous != position)
+                    await LookAsync(accounts, stoppingToken);
+                    if (unavailable)
                     {
-                        await hub.NotifyUpdatedAsync(account, ResourceCatalog.BalanceUri, stoppingToken);
+                        unavailable = false;
+                        LogBack(logger);
                     }
+                }
+                catch (LedgerUnavailableException ex)
+                {
+                    // The database is restarting or unreachable: look again at the next tick (logged once per outage).
+                    if (!unavailable)
+                    {
+                        unavailable = true;
+                        LogUnavailable(logger, ex);
+                    }
+
+                    continue;
                 }
 
                 // Accounts no session watches any more are forgotten, so a later subscriber starts afresh.
@@ -82,6 +93,27 @@ internal sealed partial class BalanceWatcher(TokenLedger ledger, SubscriptionHub
             LogStopped(logger, ex);
         }
     }
+
+    /// <summary>Compares each account's journal position with the last one seen; announces those that moved.</summary>
+    private async Task LookAsync(IReadOnlyCollection<string> accounts, CancellationToken cancellationToken)
+    {
+        foreach (var account in accounts)
+        {
+            var position = await ledger.GetJournalPositionAsync(account, cancellationToken);
+            var known = _positions.TryGetValue(account, out var previous);
+            _positions[account] = position;
+            if (known && previous != position)
+            {
+                await hub.NotifyUpdatedAsync(account, ResourceCatalog.BalanceUri, cancellationToken);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The balance watcher cannot read the ledger (its database is unavailable); it keeps trying")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The balance watcher reads the ledger again")]
+    private static partial void LogBack(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The balance watcher stopped; updates from other processes will not be pushed")]
     private static partial void LogStopped(ILogger logger, Exception exception);

@@ -55,6 +55,7 @@ internal sealed class ResourceCatalog(TokenLedger ledger, Callers callers, Event
         (string Mime, string Text) content;
         try
         {
+            mode.ThrowIfUnverified();
             content = uri switch
             {
                 BalanceUri => ("application/json", Wire.Text(ResultJson.Balance(await ledger.GetBalanceAsync(mode.Account, cancellationToken)))),
@@ -71,6 +72,11 @@ internal sealed class ResourceCatalog(TokenLedger ledger, Callers callers, Event
         {
             // An escrow of another account, or no such escrow: the same answer as an unknown resource.
             throw failure.Code == LedgerErrorCode.NotFound ? NotFound(context, uri) : new McpProtocolException(failure.Message, McpErrorCode.InvalidParams);
+        }
+        catch (LedgerUnavailableException unavailable)
+        {
+            // The client reads the retry message (the SDK shows an McpException's message, and nothing of others).
+            throw new McpException(unavailable.Message, unavailable);
         }
 
         await forwarder.ForwardAsync(context, mode, scope.Events, cancellationToken);

@@ -33,6 +33,7 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, Callers callers
         CallToolResult result;
         try
         {
+            mode.ThrowIfUnverified();
             var args = ArgumentReader.Read(tool.Name, parameters, context.Params!.Arguments?.AsReadOnly());
             // Only operator mode has an account argument; an agent session always bills its bound account.
             var account = mode.Operator ? args.String("account") ?? mode.Account : mode.Account;
@@ -62,7 +63,7 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, Callers callers
         }
         catch (LedgerUnavailableException unavailable)
         {
-            // The database is restarting or unreachable: the message says to retry, with the same key.
+            // The database is restarting or unreachable (or was lost during the commit): the message says to retry, with the same key.
             LogUnavailable(logger, unavailable, tool.Name);
             result = Failure(unavailable.Message, replayed: false);
         }

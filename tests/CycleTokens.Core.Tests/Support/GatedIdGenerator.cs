@@ -6,9 +6,10 @@ namespace CycleTokens.Core.Tests.Support;
 /// Sequential ids that can hold a write inside its transaction (the next id waits until released), so other writes
 /// queue behind it; and can fail one id request with an unexpected exception, as a broken disk would.
 /// </summary>
-internal sealed class GatedIdGenerator : IIdGenerator, IDisposable
+/// <param name="inner">The ids handed out (another connection's generator needs a tag of its own).</param>
+internal sealed class GatedIdGenerator(SequentialIdGenerator? inner = null) : IIdGenerator, IDisposable
 {
-    private readonly SequentialIdGenerator _inner = new();
+    private readonly SequentialIdGenerator _inner = inner ?? new();
     private readonly ManualResetEventSlim _open = new(true);
     private int _armed;
     private int _calls;

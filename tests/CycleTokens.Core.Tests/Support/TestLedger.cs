@@ -21,11 +21,12 @@ internal sealed class TestLedger : IDisposable
     /// <param name="options">Rules; the file is always one in a fresh folder.</param>
     /// <param name="start">The fake clock's start (default <see cref="Start"/>).</param>
     /// <param name="receipts">Sign receipts with a key file beside the ledger (<see cref="ReceiptKeysPath"/>), as the server does.</param>
-    public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null, bool receipts = false)
+    /// <param name="postgres">The backend: PostgreSQL when true, SQLite when false, as <see cref="TestBackend"/> says when null.</param>
+    public TestLedger(LedgerOptions? options = null, DateTimeOffset? start = null, bool receipts = false, bool? postgres = null)
     {
         Folder = Path.Combine(Path.GetTempPath(), "cycletokens-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
-        if (TestBackend.Postgres)
+        if (postgres ?? TestBackend.Postgres)
         {
             _postgres = TestPostgresDatabase.CreateAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
@@ -56,6 +57,9 @@ internal sealed class TestLedger : IDisposable
 
     /// <summary>Where the receipt key file is (or would be) when the ledger signs receipts.</summary>
     public string ReceiptKeysPath => Path.Combine(Folder, "ledger.db.receipt-keys.json");
+
+    /// <summary>The PostgreSQL database the ledger lives in; null on SQLite.</summary>
+    public TestPostgresDatabase? PostgresDatabase => _postgres;
 
     /// <summary>Another connection to the same file with its own clock (defaults to this one's) and id space.</summary>
     public TokenLedger OpenAnother(TimeProvider? clock = null, string idTag = "b")

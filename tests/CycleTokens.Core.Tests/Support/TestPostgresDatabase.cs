@@ -39,9 +39,12 @@ internal sealed class TestPostgresDatabase : IAsyncDisposable
     }
 
     /// <exception cref="InvalidOperationException">No server is configured (only reached in CI: elsewhere the test is skipped).</exception>
-    public static async Task<TestPostgresDatabase> CreateAsync(CancellationToken cancellationToken)
+    public static Task<TestPostgresDatabase> CreateAsync(CancellationToken cancellationToken) =>
+        CreateAsync(PostgresServer.ConnectionString ?? throw new InvalidOperationException(PostgresServer.MissingMessage), cancellationToken);
+
+    /// <summary>A fresh database on the server <paramref name="server"/> names (a superuser's connection string).</summary>
+    public static async Task<TestPostgresDatabase> CreateAsync(string server, CancellationToken cancellationToken)
     {
-        var server = PostgresServer.ConnectionString ?? throw new InvalidOperationException(PostgresServer.MissingMessage);
         var database = new TestPostgresDatabase(server, "cycletokens_test_" + Guid.NewGuid().ToString("N"));
         await using var admin = await OpenAsync(server, cancellationToken);
         // A database name cannot be a parameter: this one is ours (a GUID), and quoted.

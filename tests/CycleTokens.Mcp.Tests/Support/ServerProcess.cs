@@ -173,6 +173,19 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as a service manager or a client's shutdown does.</summary>
     public void Terminate() => Assert.Equal(0, Signals.kill(_process.Id, Signals.SigTerm));
 
+    /// <summary>SIGKILL to the process and its children, as a crash or the OOM killer would end it; does not wait.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
     /// <summary>Waits for the process to exit and for all of its output to be read; returns the exit code.</summary>
     public async Task<int> WaitForExitAsync()
     {

@@ -15,7 +15,16 @@ namespace CycleTokens.Core.Storage.Postgres;
 /// migrations take) before anything is read: one writer at a time across every host, exactly as SQLite's
 /// <c>BEGIN IMMEDIATE</c>, so the engine's rules and the hash chain's order hold unchanged. Writers that queue up in
 /// one process are committed together (group commit), so the lock is taken once per batch, not per call. Reads take a
-/// repeatable-read snapshot and no lock. A lost connection is opened again at the start of the next transaction.
+/// repeatable-read snapshot and no lock.
+/// <para>
+/// Failures of the connection (a restarted server, a dropped socket, the lock not granted within the busy timeout)
+/// surface as <see cref="LedgerUnavailableException"/> through <see cref="Unavailable"/>, and the session recovers by
+/// itself: a connection found broken is opened again before the next transaction or statement, and a transaction whose
+/// first statement fails because the server dropped the connection while it was idle starts once more on a new one
+/// (nothing of it has happened yet). A failed start never leaves a transaction open behind it. When the connection is
+/// lost during a write's COMMIT, the outcome is unknown (the server may have committed): <see cref="Unavailable"/> says
+/// so, and a retry with the same idempotency key settles it.
+/// </para>
 /// </remarks>
 internal sealed partial class PostgresSession : ISqlSession
 {
@@ -25,6 +34,7 @@ internal sealed partial class PostgresSession : ISqlSession
     private NpgsqlConnection _connection;
     private long _lockedAt;
     private bool _inTransaction;
+    private Exception? _uncertainCommit;
 
     private PostgresSession(string connectionString, TimeSpan lockTimeout, string location, bool readOnly)
     {
@@ -98,6 +108,12 @@ internal sealed partial class PostgresSession : ISqlSession
     /// <inheritdoc />
     public DbCommand Command(string sql)
     {
+        if (!_inTransaction)
+        {
+            // A statement of its own (a state read): on a connection that works.
+            EnsureConnected();
+        }
+
         if (!_commands.TryGetValue(sql, out var command))
         {
             command = new NpgsqlCommand(Adapt(sql), _connection);
@@ -115,35 +131,35 @@ internal sealed partial class PostgresSession : ISqlSession
             throw new InvalidOperationException($"The ledger {Location} was opened read-only: it cannot be written.");
         }
 
-        EnsureConnected();
         WriteNumber++;
         var asked = Stopwatch.GetTimestamp();
-        Command("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock($key)").With("$key", PostgresMigrator.LockKey).ExecuteNonQuery();
-        _inTransaction = true;
+        Begin("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock($key)", PostgresMigrator.LockKey);
         _lockedAt = Stopwatch.GetTimestamp();
         LockWaits.Record((long)Stopwatch.GetElapsedTime(asked, _lockedAt).TotalMicroseconds);
     }
 
     /// <inheritdoc />
-    public void BeginRead()
-    {
-        EnsureConnected();
-        Command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").ExecuteNonQuery();
-        _inTransaction = true;
-    }
+    public void BeginRead() => Begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", null);
 
     /// <inheritdoc />
     public void Commit()
     {
+        var write = _lockedAt != 0;
         try
         {
             Command("COMMIT").ExecuteNonQuery();
             _inTransaction = false;
-            if (_lockedAt != 0)
+            if (write)
             {
                 Commits++;
                 CommittedWrite = WriteNumber;
             }
+        }
+        catch (NpgsqlException ex) when (write && ex is not PostgresException)
+        {
+            // No answer from the server: the COMMIT may have reached it and taken effect, or not.
+            _uncertainCommit = ex;
+            throw;
         }
         finally
         {
@@ -206,19 +222,28 @@ internal sealed partial class PostgresSession : ISqlSession
     public bool UnchangedSinceLastCommit() => false;
 
     /// <inheritdoc />
-    public Exception? Unavailable(Exception ex) => IsUnavailable(ex) ? new LedgerUnavailableException(ex) : null;
+    /// <remarks>The connection lost during a write's COMMIT gives <see cref="LedgerUnavailableException.OutcomeUnknown"/>.</remarks>
+    public Exception? Unavailable(Exception ex) => !IsUnavailable(ex) ? null
+        : ReferenceEquals(ex, _uncertainCommit) ? LedgerUnavailableException.Uncertain(ex)
+        : new LedgerUnavailableException(ex);
 
     /// <summary>
     /// True for failures that say nothing about the call and everything about the server or the network: a lost or
     /// refused connection, a server shutting down or starting, the write lock not granted within the busy timeout.
     /// </summary>
+    /// <remarks>
+    /// Npgsql reports an error the server sent as a <see cref="PostgresException"/>, and anything that kept the
+    /// exchange from completing — a socket that failed or closed (whatever the inner exception: an I/O error, the
+    /// end of the stream, a stream disposed as the connection broke), a timeout, a refused connection — as a plain
+    /// <see cref="NpgsqlException"/>: the latter are all the connection's.
+    /// </remarks>
     internal static bool IsUnavailable(Exception ex) => ex switch
     {
         PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) // connection exception
             || pg.SqlState is "57P01" or "57P02" or "57P03" // admin/crash shutdown, cannot connect now
             || pg.SqlState is "55P03" // lock_not_available: the busy timeout passed
             || pg.SqlState is "53300", // too many connections
-        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or System.Net.Sockets.SocketException || npgsql.InnerException is TimeoutException,
+        NpgsqlException => true,
         InvalidOperationException when ex.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) => true,
         _ => false,
     };
@@ -235,6 +260,66 @@ internal sealed partial class PostgresSession : ISqlSession
         _connection.Open();
         using var settings = new NpgsqlCommand($"SET lock_timeout = {(long)_lockTimeout.TotalMilliseconds}", _connection);
         settings.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Starts a transaction with <paramref name="sql"/>. A connection the server dropped while it was idle (a restart)
+    /// is only found out by using it: then the start is tried once more on a new connection, which is safe because
+    /// nothing of the transaction has happened. Any other failure ends whatever the statement began before it is
+    /// rethrown (a lock not granted in time comes after the BEGIN), so the connection is left ready for the next call.
+    /// </summary>
+    private void Begin(string sql, long? key)
+    {
+        EnsureConnected();
+        _uncertainCommit = null;
+        try
+        {
+            Execute(sql, key);
+        }
+        catch (Exception ex) when (IsUnavailable(ex) && _connection.FullState != System.Data.ConnectionState.Open)
+        {
+            EnsureConnected();
+            Execute(sql, key);
+        }
+    }
+
+    private void Execute(string sql, long? key)
+    {
+        _inTransaction = true;
+        try
+        {
+            var command = Command(sql);
+            if (key is { } value)
+            {
+                command.With("$key", value);
+            }
+
+            command.ExecuteNonQuery();
+        }
+        catch
+        {
+            _inTransaction = false;
+            EndFailedStart();
+            throw;
+        }
+    }
+
+    private void EndFailedStart()
+    {
+        if (_connection.FullState != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            using var rollback = new NpgsqlCommand("ROLLBACK", _connection);
+            rollback.ExecuteNonQuery();
+        }
+        catch (NpgsqlException)
+        {
+            // The connection broke too: the next call opens a new one. The first failure is the one to report.
+        }
     }
 
     /// <summary>Opens the connection again when the last one broke (a restarted server, a dropped socket).</summary>
