@@ -156,7 +156,7 @@ public sealed partial class TokenLedger
     }
 
     /// <summary>
-    /// Operator only: resets the account as if new. Held escrows are cancelled, the balance moves to
+    /// Operator only: resets the account as if new. Held escrows are cancelled and held reservations voided, the balance moves to
     /// <c>system:cleared</c>, the tier becomes FREE with a fresh allowance, the discount cache is emptied and
     /// history starts after the clear. The journal keeps everything.
     /// </summary>
@@ -176,6 +176,7 @@ public sealed partial class TokenLedger
             {
                 EnsureUser(account);
                 var cancelled = CancelAllHeldEscrows(account);
+                VoidAllHeldReservations(account);
                 var user = LoadUser(account)!;
                 var postings = DebitUser(account, user.Allowance, user.Purchased);
                 postings.Add(new Posting(AccountNames.SystemCleared, Posting.Main, user.Balance));

@@ -28,6 +28,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IPurchaseStore _purchases;
     private readonly IApiKeyStore _apiKeys;
     private readonly IEscrowStore _escrows;
+    private readonly IReservationStore _reservations;
     private readonly IUserStore _users;
     private readonly IIdempotencyStore _idempotency;
     private readonly IDiscountCacheStore _discountCache;
@@ -82,6 +83,7 @@ public sealed partial class TokenLedger : IDisposable
         _purchases = new SqlitePurchaseStore(_db);
         _apiKeys = new SqliteApiKeyStore(_db);
         _escrows = new SqliteEscrowStore(_db);
+        _reservations = new SqliteReservationStore(_db);
         _users = new SqliteUserStore(_db);
         _idempotency = new SqliteIdempotencyStore(_db);
         _discountCache = new SqliteDiscountCacheStore(_db);

@@ -77,7 +77,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     [InlineData(false, "get_transaction_history", """{"min_amount":4.9e-324}""", "min_amount must be a whole number from 0 to 1000000000000 (got 4.9e-324)")]
     [InlineData(false, "spend_tokens", """{"amount":"+cmd é <x>","operation":"custom.render"}""", "amount must be a whole number from 1 to 1000000000000 (got \"+cmd é <x>\")")]
     [InlineData(false, "create_escrow", """{"amount":5,"job_id":"j","fab_id":"acme","metadata":"=1+1 \u202E"}""", "metadata must be a JSON object (got \"=1+1 \u202E\")")]
-    [InlineData(true, "list_operations", """{"account":"system:grants"}""", "account must not start with a reserved prefix (creator:, fab:, system:, escrow:) or be 'platform' (got \"system:grants\")")]
+    [InlineData(true, "list_operations", """{"account":"system:grants"}""", "account must not start with a reserved prefix (creator:, fab:, system:, escrow:, hold:) or be 'platform' (got \"system:grants\")")]
     [InlineData(true, "list_operations", """{"account":"'; DROP TABLE transactions; --"}""", "account must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', ':', '@', '-' (got \"'; DROP TABLE transactions; --\")")]
     public async Task FoundByGeneration_FractionsBeyondDecimalPrecision_MisquotedStrings_AndIgnoredAccounts_AreRefused(bool operatorMode, string tool, string arguments, string expected)
     {

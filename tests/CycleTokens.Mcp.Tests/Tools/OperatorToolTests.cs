@@ -5,7 +5,7 @@ namespace CycleTokens.Mcp.Tests.Tools;
 
 public sealed class OperatorToolTests
 {
-    private const string ReservedRule = "account must not start with a reserved prefix (creator:, fab:, system:, escrow:) or be 'platform'";
+    private const string ReservedRule = "account must not start with a reserved prefix (creator:, fab:, system:, escrow:, hold:) or be 'platform'";
 
     public static TheoryData<string> Versions => [McpTestServer.Legacy, McpTestServer.Modern];
 

@@ -1,0 +1,39 @@
+-- PostgreSQL schema version 2: the reservations table of SQLite schema version 4 (Sqlite/Schema/004_reservations.sql),
+-- the same columns, key and indexes. Applied by PostgresMigrator inside one transaction holding the migration lock.
+
+-- Reservations (agent-billing spec §1): a price quoted and its total held in hold:<id> before an operation runs, then
+-- settled (charged for what ran, the rest returned), voided, or expired. The hold and its end are journal rows; this
+-- table keeps the state machine, the price fixed at reservation time, and the parts the hold drew.
+CREATE TABLE reservations (
+    id               TEXT   NOT NULL PRIMARY KEY,      -- res_<random>, from the ledger's id generator
+    account          TEXT   NOT NULL,                  -- the user whose tokens are held
+    operation        TEXT   NOT NULL,
+    params_hash      TEXT   NOT NULL,                  -- canonical params' hash: the settle's discount cache entry
+    quantity         BIGINT NOT NULL,                  -- operations reserved
+    base_price       BIGINT NOT NULL,                  -- catalogue (or default) price of one operation when reserved
+    unit_price       BIGINT NOT NULL,                  -- after the cache discount: the price a settle charges per unit
+    cached           BIGINT NOT NULL,                  -- 1 when the cache discount applied (an integer, as in SQLite)
+    batch_pct        BIGINT NOT NULL,                  -- the batch discount of the reserved quantity
+    priced_by        TEXT   NOT NULL,                  -- catalogue, default
+    creator_id       TEXT,                             -- the creator a settle credits, or null
+    held             BIGINT NOT NULL,                  -- tokens held in hold:<id>
+    allowance_part   BIGINT NOT NULL,
+    purchased_part   BIGINT NOT NULL,
+    month_key        BIGINT NOT NULL,                  -- the month the allowance part belongs to
+    hold_seq         BIGINT NOT NULL,                  -- seq of the hold transaction (a clear hides earlier reservations)
+    status           TEXT   NOT NULL,                  -- held, settled, voided, expired
+    metadata         TEXT,
+    created_ms       BIGINT NOT NULL,
+    expires_ms       BIGINT NOT NULL,
+    ended_ms         BIGINT,                           -- when it was settled, voided or expired
+    settled_quantity BIGINT,                           -- settled: operations charged for
+    charged          BIGINT,                           -- settled: tokens charged
+    released         BIGINT,                           -- ended: tokens returned to the balance
+    expired          BIGINT,                           -- ended: allowance tokens of an ended month that expired instead
+    tx_id            TEXT                              -- settled: the charge transaction
+);
+
+CREATE INDEX ix_reservations_account ON reservations (account, status, created_ms);
+CREATE INDEX ix_reservations_due ON reservations (account, status, expires_ms);
+-- The server's sweeper: held reservations past their expiry, whoever they belong to.
+CREATE INDEX ix_reservations_sweep ON reservations (status, expires_ms);
