@@ -13,7 +13,7 @@ public sealed class PostgresMigratorTests : IAsyncLifetime, IDisposable
     private static readonly string[] LedgerTables =
     [
         "accounts", "api_keys", "discount_cache", "escrows", "idempotency", "pending_work", "postings", "purchases",
-        "refunds", "schema_version", "transactions", "usage_months",
+        "refunds", "reservations", "schema_version", "transactions", "usage_months",
     ];
 
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
