@@ -12,6 +12,7 @@ internal static class Schema
     public const string Obj = "object";
     public const string Arr = "array";
     public const string StrOrNull = "string|null";
+    public const string IntOrNull = "integer|null";
     public const string ObjOrNull = "object|null";
 
     public static JsonObject Input(IEnumerable<ParameterSpec> parameters)
@@ -88,6 +89,7 @@ internal static class Schema
     private static JsonObject TypeNode(string type) => type switch
     {
         StrOrNull => new JsonObject { ["type"] = new JsonArray("string", "null") },
+        IntOrNull => new JsonObject { ["type"] = new JsonArray("integer", "null") },
         ObjOrNull => new JsonObject { ["type"] = new JsonArray("object", "null") },
         _ => new JsonObject { ["type"] = type },
     };

@@ -148,7 +148,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     [Fact]
     public void Generator_CoversEveryStringArgumentOfEveryTool_InBothModes()
     {
-        var fixtures = new CallFixtures("esc_000001", "pur_000001", "tx_000001", []);
+        var fixtures = new CallFixtures("esc_000001", "pur_000001", "tx_000001", [], "res_000001");
         foreach (var operatorMode in new[] { false, true })
         {
             var calls = BadCallGenerator.Generate(new ServerMode("alice", operatorMode), fixtures, DefaultSeed, 0);
@@ -192,11 +192,13 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         var bobHeld = await server.Ledger.CreateEscrowAsync("bob", new EscrowRequest(40, "bob-job", "acme"));
         var bobCancelled = await server.Ledger.CreateEscrowAsync("bob", new EscrowRequest(30, "bob-job-2", "acme"));
         await server.Ledger.CancelEscrowAsync("bob", bobCancelled.Escrow.Id);
+        var reserved = await server.CallOkAsync("reserve_operation", """{"operation":"model.export.step","expires_in_seconds":86400}""");
         return new CallFixtures(
             escrow.GetProperty("escrow_id").GetString()!,
             purchase.GetProperty("purchase_id").GetString()!,
             charge.GetProperty("transaction_id").GetString()!,
-            [bobHeld.Escrow.Id, bobCancelled.Escrow.Id]);
+            [bobHeld.Escrow.Id, bobCancelled.Escrow.Id],
+            reserved.GetProperty("reservation_id").GetString()!);
     }
 
     /// <summary>Null when the call was refused as it must be, else what went wrong.</summary>

@@ -44,6 +44,10 @@ internal sealed class McpTestServer : IAsyncDisposable
     /// <summary>Starts a server for <paramref name="account"/> and a client speaking <paramref name="protocolVersion"/> (null: the client's default, 2026-07-28).</summary>
     /// <param name="wrapTransport">Optionally wraps the client's transport (outermost), e.g. with a <see cref="RecordingTransport"/>.</param>
     /// <param name="configureServices">Optionally adds to the server's services (e.g. a capturing logger provider).</param>
+    /// <param name="hostOnTheFakeClock">
+    /// The server's background services (the reservation sweeper, the balance watcher) run on the fake clock too, so a
+    /// test drives their timers by advancing it; by default they run on the system clock, as most tests expect.
+    /// </param>
     public static async Task<McpTestServer> StartAsync(
         string account = "alice",
         bool operatorMode = false,
@@ -52,7 +56,8 @@ internal sealed class McpTestServer : IAsyncDisposable
         McpClientHandlers? handlers = null,
         LedgerOptions? options = null,
         Func<IClientTransport, IClientTransport>? wrapTransport = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        bool hostOnTheFakeClock = false)
     {
         var folder = Path.Combine(Path.GetTempPath(), "cycletokens-mcp-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -63,6 +68,11 @@ internal sealed class McpTestServer : IAsyncDisposable
         var clientToServer = new Pipe();
         var serverToClient = new Pipe();
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        if (hostOnTheFakeClock)
+        {
+            builder.Services.AddSingleton<TimeProvider>(clock);
+        }
+
         builder.Services.AddCycleTokensMcp(ledger, new ServerMode(account, operatorMode))
             .WithStreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream());
         configureServices?.Invoke(builder.Services);
