@@ -24,6 +24,7 @@ internal static class Program
         root.Subcommands.Add(ShareWorker.Create());
         root.Subcommands.Add(HttpMode.Create());
         root.Subcommands.Add(LoopMode.Create());
+        root.Subcommands.Add(ReservationMode.Create());
         return root.Parse(args).InvokeAsync();
     }
 }
