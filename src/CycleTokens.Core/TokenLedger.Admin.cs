@@ -124,6 +124,13 @@ public sealed partial class TokenLedger
                 long expired = 0;
                 foreach (var original in _history.Postings(seq))
                 {
+                    if (AccountNames.KindOf(original.Account) == AccountKind.Hold)
+                    {
+                        // A settle's charge was paid from the reservation's hold: it returns to the parts the hold drew.
+                        expired += ReverseHoldPayment(original, account, user.MonthKey, reversed);
+                        continue;
+                    }
+
                     var posting = original with { Amount = -original.Amount };
                     if (posting.Bucket == Posting.Allowance && monthKey < user.MonthKey)
                     {

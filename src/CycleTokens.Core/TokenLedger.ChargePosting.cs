@@ -12,9 +12,10 @@ namespace CycleTokens.Core;
 public sealed partial class TokenLedger
 {
     /// <summary>
-    /// Posts a priced charge: debits the user's parts, credits the creator the tier's royalty (rounded half up) and the
-    /// platform the rest, renews the discount cache entry, and raises <c>token-spent</c>. The one path of every charge,
-    /// plain or settling a reservation, so history, usage, the cache and refunds treat them alike.
+    /// Posts a priced charge: debits what pays it (the user's parts, or a reservation's hold), credits the creator the
+    /// tier's royalty (rounded half up) and the platform the rest, renews the discount cache entry, and raises
+    /// <c>token-spent</c>. The one path of every charge, plain or settling a reservation, so history, usage, the cache
+    /// and refunds treat them alike.
     /// </summary>
     private ChargeResult PostCharge(string account, UserRow user, ChargePosting charge)
     {
@@ -25,7 +26,7 @@ public sealed partial class TokenLedger
         var platformShare = total - creatorShare;
         var creatorAccount = charge.Creator is null ? null : AccountNames.Creator(charge.Creator);
 
-        var postings = DebitUser(account, charge.FromAllowance, charge.FromPurchased);
+        var postings = new List<Posting>(charge.Debit);
         if (creatorAccount is not null)
         {
             postings.Add(new Posting(creatorAccount, Posting.Main, creatorShare));

@@ -54,7 +54,7 @@ public sealed partial class TokenLedger
                 var user = EnsureUser(account);
                 var quote = Quote(user, op, paramsHash, quantity);
                 var (fromAllowance, fromPurchased) = Draw(user, quote.TotalPrice);
-                return PostCharge(account, user, new ChargePosting(quote, paramsHash, creator, metadata, key, fromAllowance, fromPurchased, user.MonthKey, Reference: null));
+                return PostCharge(account, user, new ChargePosting(quote, paramsHash, creator, metadata, key, DebitUser(account, fromAllowance, fromPurchased), user.MonthKey, Reference: null));
             },
             static r => r with { Replayed = true },
             cancellationToken,

@@ -61,7 +61,8 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 var expiresMs = _nowMs + (seconds * 1000);
-                _reservations.Insert(new NewReservation(id, account, op, paramsHash, quote, creator, fromAllowance, fromPurchased, user.MonthKey, row.Seq, metadata, _nowMs, expiresMs));
+                var stored = new NewReservation(id, account, op, paramsHash, quote, creator, fromAllowance, fromPurchased, user.MonthKey, row.Seq, metadata, _nowMs, expiresMs);
+                _reservations.Insert(stored);
                 Emit(
                     LedgerEventNames.ReservationCreated,
                     account,
@@ -72,7 +73,7 @@ public sealed partial class TokenLedger
                     ("held", quote.TotalPrice),
                     ("expires_at", FromMs(expiresMs)),
                     ("balance", row.BalanceAfter));
-                return new ReservationResult(LoadReservation(id), row.BalanceAfter, Replayed: false);
+                return new ReservationResult(Held(stored), row.BalanceAfter, Replayed: false);
             },
             static r => r with { Replayed = true },
             cancellationToken,
@@ -86,7 +87,8 @@ public sealed partial class TokenLedger
     /// </summary>
     /// <remarks>
     /// The hold is the most a reservation can cost: settling fewer units, whose batch discount may be smaller, is charged
-    /// at most the tokens held.
+    /// at most the tokens held. The charge is paid from the hold (the balance does not move for it, as for an escrow's
+    /// release); what is left of the hold is returned first, in a row of its own.
     /// </remarks>
     /// <exception cref="LedgerException">
     /// Invalid argument (a quantity above the reserved one), not found (or another user's), expired, already settled or
@@ -119,8 +121,8 @@ public sealed partial class TokenLedger
             OutcomeJsonContext.Default.SettlementResult,
             () =>
             {
-                EnsureUser(account);
-                var stored = HeldReservation(account, reservationId);
+                var user = EnsureUser(account);
+                var stored = HeldReservation(account, reservationId, user);
                 var reserved = stored.Reservation.Quantity;
                 var settled = quantity ?? reserved;
                 if (settled > reserved)
@@ -130,12 +132,12 @@ public sealed partial class TokenLedger
 
                 if (settled == 0)
                 {
-                    var balance = EndReservation(account, stored, ReservationStatus.Voided, "settled with quantity 0", key);
-                    return new SettlementResult(LoadReservation(reservationId), null, balance, Replayed: false);
+                    var (voided, balance) = EndReservation(account, user.MonthKey, stored, ReservationStatus.Voided, "settled with quantity 0", key);
+                    return new SettlementResult(voided, null, balance, Replayed: false);
                 }
 
-                var charge = Settle(account, stored, settled, meta, key);
-                return new SettlementResult(LoadReservation(reservationId), charge, charge.BalanceAfter, Replayed: false);
+                var (ended, charge) = Settle(account, user, stored, settled, meta, key);
+                return new SettlementResult(ended, charge, charge.BalanceAfter, Replayed: false);
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -156,10 +158,10 @@ public sealed partial class TokenLedger
             OutcomeJsonContext.Default.ReservationResult,
             () =>
             {
-                EnsureUser(account);
-                var stored = HeldReservation(account, reservationId);
-                var balance = EndReservation(account, stored, ReservationStatus.Voided, "voided", key);
-                return new ReservationResult(LoadReservation(reservationId), balance, Replayed: false);
+                var user = EnsureUser(account);
+                var stored = HeldReservation(account, reservationId, user);
+                var (voided, balance) = EndReservation(account, user.MonthKey, stored, ReservationStatus.Voided, "voided", key);
+                return new ReservationResult(voided, balance, Replayed: false);
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -176,7 +178,7 @@ public sealed partial class TokenLedger
     {
         Check.UserAccount(account);
         CheckId(reservationId, "reservation_id");
-        return ReadAsync(account, () => OwnReservation(account, reservationId).Reservation, cancellationToken, missing: missing);
+        return ReadAsync(account, () => OwnReservation(account, reservationId, LoadUser(account)!).Reservation, cancellationToken, missing: missing);
     }
 
     /// <summary>Lists the user's reservations, oldest first, optionally of one status.</summary>

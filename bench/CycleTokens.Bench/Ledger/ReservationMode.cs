@@ -20,6 +20,7 @@ internal static class ReservationMode
     private static readonly Option<int> Rounds = new("--rounds") { Description = "Measured rounds (one unmeasured round comes first).", DefaultValueFactory = _ => 20 };
     private static readonly Option<int> Block = new("--block") { Description = "Charges, then round trips, per round.", DefaultValueFactory = _ => 200 };
     private static readonly Option<string> Sync = new("--sync") { Description = "full, normal or both.", DefaultValueFactory = _ => "both" };
+    private static readonly Option<string> Work = new("--work") { Description = "Folder for the scratch files (on the disk to measure).", DefaultValueFactory = _ => "artifacts/bench/reservations" };
 
     public static Command Create()
     {
@@ -27,16 +28,17 @@ internal static class ReservationMode
         command.Options.Add(Rounds);
         command.Options.Add(Block);
         command.Options.Add(Sync);
+        command.Options.Add(Work);
         command.SetAction(r =>
         {
             var modes = r.GetValue(Sync) == "both" ? [SynchronousMode.Full, SynchronousMode.Normal] : new[] { Share.ShareMode.ParseSync(r.GetValue(Sync)!) };
-            Console.Out.Write(Run(r.GetValue(Rounds), r.GetValue(Block), modes));
+            Console.Out.Write(Run(r.GetValue(Rounds), r.GetValue(Block), modes, Path.GetFullPath(r.GetValue(Work)!)));
             return 0;
         });
         return command;
     }
 
-    private static string Run(int rounds, int block, IReadOnlyList<SynchronousMode> modes)
+    private static string Run(int rounds, int block, IReadOnlyList<SynchronousMode> modes, string work)
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
@@ -44,7 +46,7 @@ internal static class ReservationMode
         text.AppendLine();
         text.AppendLine("| synchronous | charge p50 | charge p90 | reserve p50 | settle p50 | round trip p50 | round trip p90 | round trip / charge (p50) | round trip / charge (mean) |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        var scratch = Directory.CreateTempSubdirectory("cycletokens-reservations-");
+        var scratch = Directory.CreateDirectory(Path.Combine(work, "scratch"));
         LedgerRun.Scratch = scratch.FullName;
         try
         {

@@ -28,7 +28,8 @@ internal sealed partial class LedgerModel
 
     /// <summary>
     /// Charges <paramref name="quantity"/> (default all) units at the reserved unit price with their own batch discount,
-    /// never more than the hold, taking the allowance part first; the rest returns, an ended month's allowance expiring.
+    /// never more than the hold, taking the allowance part first; the rest returns (a row of its own, when there is a
+    /// rest), an ended month's allowance expiring; the charge is paid from the hold.
     /// </summary>
     public ModelSettlement Settle(string account, string reservationId, int? quantity, DateTimeOffset now)
     {
@@ -50,8 +51,9 @@ internal sealed partial class LedgerModel
         var total = Math.Min(CeilDiv(r.UnitPrice * units * (100 - batch), 100), r.Held);
         var fromAllowance = Math.Min(r.AllowancePart, total);
         var fromPurchased = total - fromAllowance;
+        var rest = r.Held - total;
         var lapsed = r.MonthKey < user.MonthKey ? r.AllowancePart - fromAllowance : 0;
-        Credit(account, r.AllowancePart - lapsed - fromAllowance, r.PurchasedPart - fromPurchased);
+        Credit(account, r.AllowancePart - fromAllowance - lapsed, r.PurchasedPart - fromPurchased);
         AddOther(SystemExpired, lapsed);
         var creatorShare = r.Creator is null ? 0 : ((2 * total * Royalty(user.Tier)) + 100) / 200;
         var creatorAccount = r.Creator is null ? null : "creator:" + r.Creator;
@@ -63,8 +65,8 @@ internal sealed partial class LedgerModel
         AddOther(Platform, total - creatorShare);
         var nowMs = now.ToUnixTimeMilliseconds();
         _cache[(account, r.Operation, r.ParamsKey)] = nowMs;
-        // The release of the hold (when it held anything), then the charge.
-        Transactions += (r.Held > 0 ? 1 : 0) + 1;
+        // The release of what the charge leaves of the hold (when it leaves anything), then the charge.
+        Transactions += (rest > 0 ? 1 : 0) + 1;
         Spent++;
         _reservations[r.Id] = r with { Status = ReservationStatus.Settled };
         var debit = new ModelDebit(
