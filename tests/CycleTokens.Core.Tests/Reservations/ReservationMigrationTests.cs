@@ -24,7 +24,7 @@ public sealed class ReservationMigrationTests
         Assert.Equal(4, Migrator.LatestVersion);
         Assert.Equal(Migrator.LatestVersion, RawDb.Scalar(path, "PRAGMA user_version"));
         Assert.Equal(transactions, LedgerChecks.Counts(path).Transactions);
-        Assert.Equal(3, RawDb.Scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reservations' AND name LIKE 'ix_%'"));
+        Assert.Equal(2, RawDb.Scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reservations' AND name LIKE 'ix_%'"));
         var reserved = await reopened.ReserveAsync("alice", new ReservationRequest("model.export.step"));
         var settled = await reopened.SettleReservationAsync("alice", reserved.Reservation.Id);
         Assert.Equal(1289, settled.BalanceAfter); // 1,290 less a cached step export (the charge above is in the cache the file kept)

@@ -30,13 +30,13 @@ internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationSt
         SELECT id FROM reservations WHERE account = $account AND status = 'held' AND expires_ms <= $now ORDER BY created_ms, id
         """;
 
-    private const string HeldIdsSql = "SELECT id FROM reservations WHERE account = $account AND status = 'held' ORDER BY created_ms, id";
+    private const string HeldIdsSql = "SELECT id FROM reservations INDEXED BY ix_reservations_held WHERE account = $account AND status = 'held' ORDER BY created_ms, id";
 
-    private const string AnyDueSql = "SELECT EXISTS (SELECT 1 FROM reservations WHERE status = 'held' AND expires_ms <= $now)";
+    private const string AnyDueSql = "SELECT EXISTS (SELECT 1 FROM reservations INDEXED BY ix_reservations_held WHERE status = 'held' AND expires_ms <= $now)";
 
-    // The sweep index, oldest expiry first, so a backlog is worked off in the order it fell due.
+    // Oldest expiry first, so a backlog is worked off in the order it fell due. The held index holds only what is held.
     private const string DueAccountsSql = """
-        SELECT account FROM reservations INDEXED BY ix_reservations_sweep
+        SELECT account FROM reservations INDEXED BY ix_reservations_held
          WHERE status = 'held' AND expires_ms <= $now
          GROUP BY account ORDER BY MIN(expires_ms), account LIMIT $limit
         """;

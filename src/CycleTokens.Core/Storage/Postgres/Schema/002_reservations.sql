@@ -33,7 +33,8 @@ CREATE TABLE reservations (
     tx_id            TEXT                              -- settled: the charge transaction
 );
 
-CREATE INDEX ix_reservations_account ON reservations (account, status, created_ms);
-CREATE INDEX ix_reservations_due ON reservations (account, status, expires_ms);
--- The server's sweeper: held reservations past their expiry, whoever they belong to.
-CREATE INDEX ix_reservations_sweep ON reservations (status, expires_ms);
+-- A user's reservations for list_reservations; an end changes none of its columns, so settling writes no page of it.
+CREATE INDEX ix_reservations_account ON reservations (account, created_ms);
+-- Only the held ones, the few that can fall due: what each call's state read, the held total and the server's sweep
+-- look at. An end removes the entry and adds none.
+CREATE INDEX ix_reservations_held ON reservations (account, expires_ms) WHERE status = 'held';
