@@ -89,14 +89,16 @@ public sealed class SettleTests
         var parameters = TestLedger.Json("""{"part":2}""");
         await t.Ledger.ChargeAsync("alice", new ChargeRequest("model.export.step") { Params = parameters });
         t.Clock.Advance(TimeSpan.FromHours(23));
-        var reserved = (await t.Ledger.ReserveAsync("alice", new ReservationRequest("model.export.step") { Params = parameters, ExpiresInSeconds = 86_400 })).Reservation;
+        // 20 at the cached 1 a unit, 25% off: 15 held.
+        var reserved = (await t.Ledger.ReserveAsync("alice", new ReservationRequest("model.export.step") { Params = parameters, Quantity = 20, ExpiresInSeconds = 86_400 })).Reservation;
         t.Clock.Advance(TimeSpan.FromHours(2));
         Assert.False((await t.Ledger.EstimateAsync("alice", "model.export.step", parameters)).Cached, "the charge's 24 hours are over");
 
-        var settled = await t.Ledger.SettleReservationAsync("alice", reserved.Id);
+        var settled = await t.Ledger.SettleReservationAsync("alice", reserved.Id, quantity: 10);
 
-        Assert.True(reserved.Cached);
-        Assert.Equal((1L, true, 1L), (settled.Charge!.UnitPrice, settled.Charge.Cached, settled.Charge.Charged));
+        // 10 at 1 a unit, 25% off: ceil(7.5) = 8, well under the hold (at today's price of 10 they would cost 75).
+        Assert.Equal((1L, true, 15L), (reserved.UnitPrice, reserved.Cached, reserved.Held));
+        Assert.Equal((1L, true, 8L, 7L), (settled.Charge!.UnitPrice, settled.Charge.Cached, settled.Charge.Charged, settled.Reservation.Released!.Value));
     }
 
     [Fact]
