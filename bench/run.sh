@@ -2,7 +2,7 @@
 # Benchmarks of the engine and of the built server; never part of `dotnet test` or CI, never fail a build.
 # See docs/benchmarks.md.
 #
-#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | reservations | hop | memory | share | http
+#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | reservations | hop | memory | share | http | backends
 #   QUICK=1 bench/run.sh        a shorter run of the same modes (minutes, for checking the harness, not for figures)
 #
 # Builds and publishes what is measured into artifacts/bench/, installs the reference server from npm there, prints
@@ -16,7 +16,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 modes=("$@")
 [ ${#modes[@]} -eq 0 ] && modes=(all)
-[ "${modes[0]}" = all ] && modes=(startup ledger reservations hop memory share http)
+[ "${modes[0]}" = all ] && modes=(startup ledger reservations hop memory share http backends)
 quick="${QUICK:-0}"
 work=artifacts/bench
 if [ "$quick" = 1 ]; then
@@ -156,11 +156,29 @@ http() {
   fi
 }
 
+# SQLite and PostgreSQL side by side, each against the floor of the same rows (issue 13). The PostgreSQL server is a
+# throwaway cluster on a Unix socket with PostgreSQL's durable defaults (fsync on, full page writes), started here.
+backends() {
+  say "backends (issue 13: charges on SQLite and PostgreSQL, distinct and hot accounts, 1/16/64 callers, against the floor)"
+  local dir seconds=5
+  [ "$quick" = 1 ] && seconds=2
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/ct-bench-pg.XXXXXX")
+  if ! CYCLETOKENS_PG_DURABLE=1 bash tests/postgres/start.sh "$dir" >/dev/null; then
+    say "PostgreSQL could not start: measuring SQLite only"
+    "${bench[@]}" backends --seconds "$seconds"
+    return
+  fi
+  "${bench[@]}" backends --seconds "$seconds" --postgres "postgresql://postgres@/postgres?host=$dir/socket"
+  local status=$?
+  bash tests/postgres/stop.sh "$dir"
+  return $status
+}
+
 for mode in "${modes[@]}"; do
   case "$mode" in
-    startup | ledger | reservations | hop | memory | share | http) ;;
+    startup | ledger | reservations | hop | memory | share | http | backends) ;;
     *)
-      echo "unknown mode '$mode' (modes: all startup ledger reservations hop memory share http)" >&2
+      echo "unknown mode '$mode' (modes: all startup ledger reservations hop memory share http backends)" >&2
       exit 2
       ;;
   esac

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CycleTokens.Bench.Backends;
 using CycleTokens.Bench.Hop;
 using CycleTokens.Bench.Http;
 using CycleTokens.Bench.Ledger;
@@ -25,6 +26,7 @@ internal static class Program
         root.Subcommands.Add(HttpMode.Create());
         root.Subcommands.Add(LoopMode.Create());
         root.Subcommands.Add(ReservationMode.Create());
+        root.Subcommands.Add(BackendsMode.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -23,4 +23,10 @@ public enum LedgerOpenFailure
 
     /// <summary>SQLite could not open or read the file for another reason (the message says which).</summary>
     Unreadable,
+
+    /// <summary>The PostgreSQL URI is malformed or names an unknown parameter.</summary>
+    InvalidLocation,
+
+    /// <summary>The PostgreSQL server cannot be reached or refuses the connection (the message says why, never the password).</summary>
+    Unreachable,
 }

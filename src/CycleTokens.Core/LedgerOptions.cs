@@ -3,7 +3,7 @@ namespace CycleTokens.Core;
 /// <summary>How a <see cref="TokenLedger"/> opens its file and applies its rules.</summary>
 public sealed record LedgerOptions
 {
-    /// <summary>Path of the SQLite ledger file; created with its folder on first use (never when <see cref="ReadOnly"/>).</summary>
+    /// <summary>Path of the SQLite ledger file, created with its folder on first use (never when <see cref="ReadOnly"/>), or a <c>postgresql://</c> URI.</summary>
     public required string DatabasePath { get; init; }
 
     /// <summary>
@@ -34,4 +34,21 @@ public sealed record LedgerOptions
 
     /// <summary>Base of card checkout links; the purchase id is appended.</summary>
     public Uri CheckoutBaseUrl { get; init; } = new("https://checkout.cycletokens.invalid/pay/");
+
+    /// <summary>
+    /// The receipt key file (see <see cref="Receipts.ReceiptKeyRing"/>), created with a new key on first use; null:
+    /// results carry no receipt. Kept outside the ledger tables, e.g. <c>&lt;ledger&gt;.receipt-keys.json</c>. Not
+    /// opened when <see cref="ReadOnly"/>.
+    /// </summary>
+    public string? ReceiptKeysPath { get; init; }
+
+    /// <summary>The <c>iss</c> of every receipt: which ledger signed it (e.g. its public URL). <c>cycletokens</c> unless configured.</summary>
+    public string ReceiptIssuer { get; init; } = DefaultReceiptIssuer;
+
+    /// <summary>The issuer receipts name when none is configured.</summary>
+    public const string DefaultReceiptIssuer = "cycletokens";
+
+    /// <summary>True when <paramref name="location"/> (a <c>--db</c> value) names a PostgreSQL database (a <c>postgresql://</c> or <c>postgres://</c> URI) rather than a SQLite file.</summary>
+    /// <param name="location">The ledger's location as the operator gave it.</param>
+    public static bool IsPostgresLocation(string location) => Storage.Postgres.PostgresLocation.IsPostgres(location);
 }

@@ -45,7 +45,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 Emit(LedgerEventNames.TokenAdded, account, ("amount", amount), ("source", source), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
-                return new GrantResult(row.Id, account, amount, source, row.BalanceAfter, Replayed: false);
+                return new GrantResult(row.Id, account, amount, source, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -156,7 +156,7 @@ public sealed partial class TokenLedger
                 _refunds.Insert(transactionId, row.Id);
                 _usage.Add(account, createdMs, operation!, -1, -amount);
                 Emit(LedgerEventNames.TokenAdded, account, ("amount", refunded), ("source", "refund"), ("refunded_transaction_id", transactionId), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
-                return new RefundResult(row.Id, transactionId, refunded, expired, row.BalanceAfter, Replayed: false);
+                return new RefundResult(row.Id, transactionId, refunded, expired, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);

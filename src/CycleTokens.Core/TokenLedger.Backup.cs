@@ -15,13 +15,22 @@ public sealed partial class TokenLedger
     /// <param name="force">Copy even a file that fails the integrity check (to keep what can be kept).</param>
     /// <param name="cancellationToken">Stops the copy between steps.</param>
     /// <exception cref="LedgerException">
-    /// The destination already exists or is the ledger itself (<see cref="LedgerErrorCode.InvalidArgument"/>), or the
+    /// The destination already exists or is the ledger itself, or the ledger is on PostgreSQL
+    /// (<see cref="LedgerErrorCode.InvalidArgument"/>), or the
     /// ledger fails the integrity check and <paramref name="force"/> is false (<see cref="LedgerErrorCode.IntegrityCheckFailed"/>);
     /// nothing is written then.
     /// </exception>
     public Task BackupAsync(string destination, IProgress<WorkProgress>? progress = null, bool force = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        if (_stores.Backup is not { } backup)
+        {
+            throw new LedgerException(
+                LedgerErrorCode.InvalidArgument,
+                "backup copies a SQLite ledger file; back up a PostgreSQL ledger with pg_dump (see docs/operations.md)",
+                "db");
+        }
+
         var target = Path.GetFullPath(destination);
         if (File.Exists(target) || string.Equals(target, DatabasePath, StringComparison.Ordinal))
         {
@@ -42,7 +51,7 @@ public sealed partial class TokenLedger
                         $"The ledger fails SQLite's integrity check ({problems.Count} problem(s), the first: {first}), so no backup was taken: a copy would carry the damage.");
                 }
 
-                _db.BackupTo(target, BackupPagesPerStep, progress, cancellationToken);
+                backup.BackupTo(target, BackupPagesPerStep, progress, cancellationToken);
                 return null;
             },
             cancellationToken);

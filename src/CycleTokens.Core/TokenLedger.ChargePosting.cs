@@ -61,6 +61,7 @@ public sealed partial class TokenLedger
             ("balance", row.BalanceAfter));
         return new ChargeResult(
             row.Id, quote.Operation, quote.BasePrice, quote.UnitPrice, quote.Cached, quote.Quantity, quote.BatchDiscountPct, total,
-            charge.Creator, creatorShare, platformShare, row.BalanceAfter, quote.PricedBy, _now, Replayed: false);
+            charge.Creator, creatorShare, platformShare, row.BalanceAfter, quote.PricedBy, _now, Replayed: false)
+        { Receipt = Receipt(row) };
     }
 }

@@ -93,7 +93,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 Emit(LedgerEventNames.TokenSpent, account, ("amount", amount), ("operation", op), ("transaction_id", row.Id), ("platform_share", amount), ("balance", row.BalanceAfter));
-                return new SpendResult(row.Id, op, amount, row.BalanceAfter, _now, Replayed: false);
+                return new SpendResult(row.Id, op, amount, row.BalanceAfter, _now, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);

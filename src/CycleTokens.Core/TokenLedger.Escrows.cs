@@ -65,7 +65,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     expiresMs));
                 Emit(LedgerEventNames.EscrowCreated, account, ("escrow_id", id), ("amount", request.Amount), ("job_id", job), ("fab_id", fab), ("balance", row.BalanceAfter));
-                return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false);
+                return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -132,7 +132,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 Emit(LedgerEventNames.EscrowReleased, account, ("escrow_id", escrowId), ("amount", escrow.Amount), ("job_id", escrow.JobId), ("fab_id", escrow.FabId), ("transaction_id", row.Id));
-                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false);
+                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -156,8 +156,8 @@ public sealed partial class TokenLedger
             {
                 EnsureUser(account);
                 HeldEscrow(account, escrowId);
-                var balance = CancelEscrow(account, escrowId, "cancelled", key);
-                return new EscrowResult(LoadEscrow(escrowId)!, balance, Replayed: false);
+                var row = CancelEscrow(account, escrowId, "cancelled", key);
+                return new EscrowResult(LoadEscrow(escrowId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
             cancellationToken);
@@ -182,8 +182,8 @@ public sealed partial class TokenLedger
         return ids.Count;
     }
 
-    /// <summary>Posts the return of a held escrow and marks it cancelled; returns the user's balance after.</summary>
-    private long CancelEscrow(string account, string escrowId, string reason, string? key)
+    /// <summary>Posts the return of a held escrow and marks it cancelled; returns the row appended (with the user's balance after).</summary>
+    private TxRow CancelEscrow(string account, string escrowId, string reason, string? key)
     {
         var (escrow, allowancePart, purchasedPart, monthKey) = _escrows.LoadParts(escrowId);
         var user = LoadUser(account)!;
@@ -221,7 +221,7 @@ public sealed partial class TokenLedger
             ("reason", reason),
             ("job_id", escrow.JobId),
             ("balance", row.BalanceAfter));
-        return row.BalanceAfter;
+        return row;
     }
 
     private Escrow OwnEscrow(string account, string escrowId)

@@ -180,9 +180,11 @@ public sealed partial class TokenLedger
             {
             }
 
+            // A lost connection or a lock not granted in time is the backend's, not the call's: say so and that a retry is safe.
+            var failure = _db.Unavailable(ex) ?? ex;
             foreach (var write in batch)
             {
-                write.Abort(ex);
+                write.Abort(failure);
             }
         }
     }
@@ -244,6 +246,10 @@ public sealed partial class TokenLedger
                 _db.Rollback();
                 throw;
             }
+        }
+        catch (Exception ex) when (_db.Unavailable(ex) is { } unavailable)
+        {
+            throw unavailable;
         }
         finally
         {

@@ -107,7 +107,7 @@ public sealed partial class TokenLedger
                 var user = EnsureUser(purchase.Account);
                 if (purchase.Status == PurchaseStatus.Completed)
                 {
-                    return new PurchaseResult(purchase, user.Balance, Replayed: true);
+                    return new PurchaseResult(purchase, user.Balance, Replayed: true) { Receipt = purchase.TransactionId is { } tx ? ReceiptOf(tx) : null };
                 }
 
                 var row = _journal.Append(
@@ -126,7 +126,7 @@ public sealed partial class TokenLedger
                     user.MonthKey);
                 _purchases.Complete(purchaseId, _nowMs, row.Id);
                 Emit(LedgerEventNames.TokenAdded, purchase.Account, ("amount", purchase.Tokens), ("source", "purchase"), ("purchase_id", purchaseId), ("transaction_id", row.Id), ("balance", row.BalanceAfter));
-                return new PurchaseResult(_purchases.Load(purchaseId)!, row.BalanceAfter, Replayed: false);
+                return new PurchaseResult(_purchases.Load(purchaseId)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             cancellationToken);
     }

@@ -168,7 +168,7 @@ public sealed partial class TokenLedger
     /// <summary>Usage in [since, until): from <c>usage_months</c> when the period is whole months, else from the journal.</summary>
     private UsageReport ReadUsage(UserRow user, DateTimeOffset since, DateTimeOffset until)
     {
-        if (_usage.TryWholeMonths(since, until, out var from, out var to))
+        if (_months.TryWholeMonths(since, until, out var from, out var to))
         {
             var months = _usage.Read(user.Id, from, to);
             return new UsageReport(

@@ -5,7 +5,7 @@ using CycleTokens.Core.History;
 using CycleTokens.Core.Pricing;
 using CycleTokens.Core.Reservations;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
+using CycleTokens.Core.Storage.Sql;
 
 namespace CycleTokens.Core;
 
@@ -184,7 +184,7 @@ public sealed partial class TokenLedger
             ReservationStatus.Expired => throw new LedgerException(LedgerErrorCode.ReservationExpired, $"Reservation {reservationId} has expired", "reservation_id"),
             var status => throw new LedgerException(
                 LedgerErrorCode.ReservationNotHeld,
-                $"Reservation {reservationId} is not held (status: {SqliteReservationStore.StatusName(status)})",
+                $"Reservation {reservationId} is not held (status: {SqlReservationStore.StatusName(status)})",
                 "reservation_id"),
         };
     }

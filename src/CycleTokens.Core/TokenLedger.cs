@@ -3,14 +3,13 @@ using CycleTokens.Core.Events;
 using CycleTokens.Core.Ids;
 using CycleTokens.Core.Pricing;
 using CycleTokens.Core.Storage;
-using CycleTokens.Core.Storage.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CycleTokens.Core;
 
 /// <summary>
-/// The token ledger: every capability of the engine over one SQLite file that many processes may share.
+/// The token ledger: every capability of the engine over one SQLite file or one PostgreSQL database that many processes may share.
 /// </summary>
 /// <remarks>
 /// Callers name an account and never pass a time: the injected <see cref="TimeProvider"/> is the clock.
@@ -21,10 +20,10 @@ namespace CycleTokens.Core;
 /// </remarks>
 public sealed partial class TokenLedger : IDisposable
 {
-    private readonly LedgerDatabase _db;
-    private readonly Journal _journal;
-    private readonly UsageMonths _usage;
-#pragma warning disable CA1859 // The stores are the seam a second backend plugs into; one implementation exists so far.
+    private readonly LedgerStores _stores;
+    private readonly ILedgerConnection _db;
+    private readonly IJournalStore _journal;
+    private readonly IUsageStore _usage;
     private readonly IPurchaseStore _purchases;
     private readonly IApiKeyStore _apiKeys;
     private readonly IEscrowStore _escrows;
@@ -36,7 +35,6 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IHistoryStore _history;
     private readonly IRefundStore _refunds;
     private readonly IVerificationStore _verification;
-#pragma warning restore CA1859
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
     private readonly TimeProvider _time;
@@ -63,41 +61,28 @@ public sealed partial class TokenLedger : IDisposable
         _logger = logger;
         _months = new MonthCalendar(options.MonthTimeZone);
         _writes = new WriteBatch(_gate, RunBatch);
-        _db = LedgerDatabase.Open(options);
-        try
-        {
-            _usage = new UsageMonths(_db, _months);
-            if (!options.ReadOnly)
-            {
-                // A read-only open cannot write the totals; it only ever verifies, which does not read them.
-                _usage.FillIfPending();
-            }
-        }
-        catch
-        {
-            _db.Dispose();
-            throw;
-        }
-
-        _journal = new Journal(_db, ids, _usage);
-        _purchases = new SqlitePurchaseStore(_db);
-        _apiKeys = new SqliteApiKeyStore(_db);
-        _escrows = new SqliteEscrowStore(_db);
-        _reservations = new SqliteReservationStore(_db);
-        _users = new SqliteUserStore(_db);
-        _idempotency = new SqliteIdempotencyStore(_db);
-        _discountCache = new SqliteDiscountCacheStore(_db);
-        _accounts = new SqliteAccountStore(_db);
-        _history = new SqliteHistoryStore(_db);
-        _refunds = new SqliteRefundStore(_db);
-        _verification = new SqliteVerificationStore(_db);
+        _stores = LedgerBackends.Open(options, ids, _months);
+        _db = _stores.Connection;
+        _journal = _stores.Journal;
+        _usage = _stores.Usage;
+        _purchases = _stores.Purchases;
+        _apiKeys = _stores.ApiKeys;
+        _escrows = _stores.Escrows;
+        _reservations = _stores.Reservations;
+        _users = _stores.Users;
+        _idempotency = _stores.Idempotency;
+        _discountCache = _stores.DiscountCache;
+        _accounts = _stores.Accounts;
+        _history = _stores.History;
+        _refunds = _stores.Refunds;
+        _verification = _stores.Verification;
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>
     public event EventHandler<LedgerEvent>? EventRaised;
 
-    /// <summary>The full path of the ledger file.</summary>
-    public string DatabasePath => Path.GetFullPath(_options.DatabasePath);
+    /// <summary>Where the ledger is: the full path of the ledger file, or a PostgreSQL location (host, port, database; never a password).</summary>
+    public string DatabasePath => _stores.Location;
 
     /// <summary>Writes waiting to be run in a batch.</summary>
     internal int QueuedWrites => _writes.Queued;
@@ -124,18 +109,24 @@ public sealed partial class TokenLedger : IDisposable
     /// <param name="ids">The id generator; random ids when null.</param>
     /// <param name="logger">Where the engine logs; nowhere when null.</param>
     /// <exception cref="LedgerOpenException">The file cannot be opened: the message names the path and the cause.</exception>
+    /// <exception cref="Receipts.ReceiptKeyException">The receipt key file the options name cannot be used.</exception>
     public static TokenLedger Open(LedgerOptions options, TimeProvider? time = null, IIdGenerator? ids = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.ReceiptIssuer);
         var catalog = options.PricingFile is null ? PriceCatalog.BuiltIn() : PriceCatalog.Load(options.PricingFile);
-        return new TokenLedger(options, catalog, time ?? TimeProvider.System, ids ?? RandomIdGenerator.Instance, logger ?? NullLogger.Instance);
+        var ledger = new TokenLedger(options, catalog, time ?? TimeProvider.System, ids ?? RandomIdGenerator.Instance, logger ?? NullLogger.Instance);
+        // After the file: a ledger path that cannot be used fails first, before a key file is made beside it.
+        ledger.OpenReceiptKeys();
+        return ledger;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _db.Dispose();
+        _stores.Dispose();
         _gate.Dispose();
+        ReceiptKeys?.Dispose();
     }
 
     private void StartClock()

@@ -26,7 +26,7 @@ public sealed class DoubleEntryTests
         await t.Ledger.GetBalanceAsync("alice");
         await t.Ledger.GetBalanceAsync("bob");
 
-        Assert.Equal(0, RawDb.Scalar(t.DatabasePath, "SELECT COUNT(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING SUM(amount) <> 0)"));
+        Assert.Equal(0, RawDb.Scalar(t.DatabasePath, "SELECT COUNT(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING SUM(amount) <> 0) AS unbalanced"));
         Assert.Equal(0, RawDb.Scalar(t.DatabasePath, "SELECT COUNT(*) FROM transactions t WHERE t.amount > 0 AND (SELECT COUNT(*) FROM postings p WHERE p.tx_seq = t.seq) < 2"));
         Assert.Equal(EscrowStatus.Cancelled, (await t.Ledger.GetEscrowAsync("bob", expiring.Escrow.Id)).Status);
         LedgerChecks.AssertBalanced(t.DatabasePath);
@@ -43,7 +43,7 @@ public sealed class DoubleEntryTests
         var escrow = await t.Ledger.CreateEscrowAsync("alice", new EscrowRequest(100, "job", "shop"));
 
         var rows = RawRows.Query(t.DatabasePath, """
-            SELECT a.id, a.balance, (SELECT COALESCE(SUM(p.amount), 0) FROM postings p WHERE p.account = a.id)
+            SELECT a.id, a.balance, CAST((SELECT COALESCE(SUM(p.amount), 0) FROM postings p WHERE p.account = a.id) AS BIGINT)
               FROM accounts a ORDER BY a.id
             """);
 

@@ -81,8 +81,11 @@ cd "$dir"
 
 # fsync off: a throwaway cluster need not survive a machine crash, and tests run faster. Commits still reach the
 # kernel before they are acknowledged (synchronous_commit stays on), so killing or restarting the server loses nothing.
+# CYCLETOKENS_PG_DURABLE=1 keeps PostgreSQL's durable defaults instead (fsync, full page writes): the benchmarks use it.
+durability="-c fsync=off -c full_page_writes=off"
+[ "${CYCLETOKENS_PG_DURABLE:-0}" = 1 ] && durability=""
 "${run[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses='' -c unix_socket_directories='$socket' -p $port -c fsync=off -c full_page_writes=off -c max_connections=200" \
+  -o "-c listen_addresses='' -c unix_socket_directories='$socket' -p $port $durability -c max_connections=200" \
   start >&2 || { log "pg_ctl start failed:"; tail -n 20 "$dir/server.log" >&2; exit 1; }
 
 connection="Host=$socket;Port=$port;Username=postgres;Database=postgres"

@@ -20,4 +20,12 @@ internal sealed class MonthCalendar(TimeZoneInfo zone)
 
         return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
     }
+
+    /// <summary>The calendar months [from, to) that exactly make up [since, until), if it is made of whole months.</summary>
+    internal bool TryWholeMonths(DateTimeOffset since, DateTimeOffset until, out int from, out int to)
+    {
+        from = KeyOf(since);
+        to = KeyOf(until);
+        return from < to && StartOf(from) == since && StartOf(to) == until;
+    }
 }

@@ -7,4 +7,11 @@ namespace CycleTokens.Core.Admin;
 /// <param name="Expired">Tokens of that ended month's allowance that went to <c>system:expired</c>.</param>
 /// <param name="BalanceAfter">The user's balance after.</param>
 /// <param name="Replayed">True when this is the stored outcome of an earlier call with the same key.</param>
-public sealed record RefundResult(string RefundTransactionId, string RefundedTransactionId, long Refunded, long Expired, long BalanceAfter, bool Replayed);
+public sealed record RefundResult(string RefundTransactionId, string RefundedTransactionId, long Refunded, long Expired, long BalanceAfter, bool Replayed)
+{
+    /// <summary>
+    /// The signed receipt (compact JWS, agent-billing spec §3) of the refund, or null when the ledger is configured
+    /// without receipt keys. A keyed replay returns the very same token.
+    /// </summary>
+    public string? Receipt { get; init; }
+}

@@ -33,4 +33,11 @@ public sealed record ChargeResult(
     long BalanceAfter,
     PricedBy PricedBy,
     DateTimeOffset Timestamp,
-    bool Replayed);
+    bool Replayed)
+{
+    /// <summary>
+    /// The signed receipt (compact JWS, agent-billing spec §3) of the charge, or null when the ledger is configured
+    /// without receipt keys. A keyed replay returns the very same token.
+    /// </summary>
+    public string? Receipt { get; init; }
+}

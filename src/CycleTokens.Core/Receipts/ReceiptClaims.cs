@@ -12,12 +12,17 @@ namespace CycleTokens.Core.Receipts;
 /// <param name="Kid">The id of the key that signed it; equal to the <c>kid</c> of the JWS header.</param>
 /// <param name="TransactionId">The ledger transaction the receipt is for.</param>
 /// <param name="Account">The account charged or credited.</param>
-/// <param name="Kind">The transaction kind, as the ledger names it (e.g. <c>charge</c>).</param>
-/// <param name="Operation">The priced operation, or null for kinds without one (e.g. a grant).</param>
-/// <param name="Quantity">The quantity priced, or null when the kind has none.</param>
-/// <param name="Amount">The tokens moved.</param>
-/// <param name="CreatorShare">The creator's part of <paramref name="Amount"/>.</param>
-/// <param name="PlatformShare">The platform's part of <paramref name="Amount"/>.</param>
+/// <param name="Kind">The transaction kind as the ledger names it (<c>charge</c>, <c>spend</c>, <c>grant</c>,
+/// <c>purchase</c>, <c>refund</c>); for an escrow, its step: <c>escrow_hold</c>, <c>escrow_release</c> or
+/// <c>escrow_cancel</c>.</param>
+/// <param name="Operation">The operation as the journal stores it: a charge's or spend's operation, a grant's source,
+/// <c>purchase.&lt;method&gt;</c>; null for escrows and refunds.</param>
+/// <param name="Quantity">The quantity a charge priced; null for every other kind.</param>
+/// <param name="Amount">The tokens moved (the transaction's amount as the journal stores it).</param>
+/// <param name="CreatorShare">The tokens the transaction posted to creator accounts (negative when a refund takes
+/// them back; 0 for most kinds).</param>
+/// <param name="PlatformShare">The tokens the transaction posted to the platform account (negative when a refund
+/// takes them back).</param>
 /// <param name="BalanceAfter">The account's balance after the transaction.</param>
 /// <param name="Timestamp">When the transaction was committed, ISO 8601 in UTC.</param>
 /// <param name="ChainHash">The transaction's audit-chain hash, lower-case hex.</param>

@@ -9,6 +9,24 @@ internal static class ReceiptKeyFileCheck
     internal static string? TryOpen(ReceiptKeyFile? file, out ECDsa? signingKey)
     {
         signingKey = null;
+        if (PublicProblem(file) is { } problem)
+        {
+            return problem;
+        }
+
+        var current = file!.Keys.FirstOrDefault(key => string.Equals(key.Kid, file.Current, StringComparison.Ordinal));
+        if (current is null)
+        {
+            return "current names no listed key";
+        }
+
+        signingKey = TryImportPrivate(current);
+        return signingKey is null ? $"the current key ({current.Kid}) has no usable private part" : null;
+    }
+
+    /// <summary>Why the file's public keys cannot be trusted, or null: version, and every key a point whose kid is its thumbprint.</summary>
+    internal static string? PublicProblem(ReceiptKeyFile? file)
+    {
         if (file is null)
         {
             return "it is empty (null)";
@@ -46,14 +64,7 @@ internal static class ReceiptKeyFileCheck
             }
         }
 
-        var current = file.Keys.FirstOrDefault(key => string.Equals(key.Kid, file.Current, StringComparison.Ordinal));
-        if (current is null)
-        {
-            return "current names no listed key";
-        }
-
-        signingKey = TryImportPrivate(current);
-        return signingKey is null ? $"the current key ({current.Kid}) has no usable private part" : null;
+        return null;
     }
 
     private static ECDsa? TryImportPrivate(ReceiptKeyFileEntry entry)

@@ -3,52 +3,10 @@ using System.Text.Json;
 
 namespace CycleTokens.Core.Receipts;
 
-/// <summary>Writing the key file (always a 0600 temp file renamed into place) and rotating keys.</summary>
+/// <summary>Writing the key file: always a 0600 temp file renamed into place.</summary>
 public sealed partial class ReceiptKeyRing
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    /// <summary>
-    /// Makes a new key current. The previous keys stay listed with their public parts only, so receipts they signed
-    /// still verify and they can sign nothing more.
-    /// </summary>
-    /// <param name="cancellationToken">Cancels the rotation before the file is replaced.</param>
-    /// <exception cref="ReceiptKeyException">The file cannot be written; the ring is unchanged.</exception>
-    public async Task RotateAsync(CancellationToken cancellationToken = default)
-    {
-        await _rotation.WaitAsync(cancellationToken);
-        try
-        {
-            ReceiptKeyFile current;
-            lock (_lock)
-            {
-                current = _file;
-            }
-
-            var retired = current.Keys.Select(static key => key with { D = null });
-            var (file, key) = NewFile(retired, current.Version);
-            try
-            {
-                await WriteAsync(Path, file, cancellationToken);
-            }
-            catch
-            {
-                key.Dispose();
-                throw;
-            }
-
-            lock (_lock)
-            {
-                _signingKey.Dispose();
-                _signingKey = key;
-                _file = file;
-            }
-        }
-        finally
-        {
-            _rotation.Release();
-        }
-    }
 
     private static (ReceiptKeyFile File, ECDsa Key) NewFile(IEnumerable<ReceiptKeyFileEntry> older, int version)
     {

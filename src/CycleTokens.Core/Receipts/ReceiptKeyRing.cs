@@ -10,10 +10,11 @@ namespace CycleTokens.Core.Receipts;
 /// <remarks>
 /// <para>Open it with <see cref="OpenAsync(string, CancellationToken)"/>; the first open creates the file. Key ids
 /// are RFC 7638 thumbprints.</para>
-/// <para>Signing is serialised by a lock; <see cref="RotateAsync"/> rewrites the file atomically and switches the
-/// current key for this instance. Another process holding the same file keeps signing with the key it loaded until
-/// it reopens the file (its receipts still verify: the old public key stays listed). Rotate from one process at a
-/// time: a rotation writes the keys this instance loaded, so a rotation made meanwhile elsewhere would be dropped.</para>
+/// <para>Signing is serialised by a lock; <see cref="RotateAsync(CancellationToken)"/> takes the file's lock, re-reads
+/// it, rewrites it atomically and switches the current key for this instance, so rotations by several processes are
+/// all kept. Another process holding the same file keeps signing with the key it loaded until it reopens the file
+/// (its receipts still verify: the old public key stays listed), and publishes the new key as soon as the file lists
+/// it (<see cref="PublishedKeysAsync"/>).</para>
 /// </remarks>
 public sealed partial class ReceiptKeyRing : IDisposable
 {

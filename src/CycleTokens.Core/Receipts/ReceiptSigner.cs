@@ -7,7 +7,8 @@ namespace CycleTokens.Core.Receipts;
 /// <summary>Signs receipts with the key ring's current key as compact JWS (RFC 7515), <c>ES256</c>.</summary>
 /// <remarks>
 /// The token is <c>base64url(header).base64url(payload).base64url(signature)</c>; the signature is the 64-byte R‖S
-/// form JWS requires (RFC 7518 §3.4), not DER. Not yet attached to tool results (issue 14).
+/// form JWS requires (RFC 7518 §3.4), not DER. ECDSA signatures are randomized: signing the same claims twice gives two
+/// different tokens, both valid, so a result that must replay identically keeps the token it was given.
 /// </remarks>
 /// <param name="keys">The key ring; the signer does not own it.</param>
 public sealed class ReceiptSigner(ReceiptKeyRing keys)

@@ -16,4 +16,11 @@ internal sealed record TxRow(
     string? Metadata,
     string? IdempotencyKey,
     string? Ref,
-    string? Details);
+    string? Details)
+{
+    /// <summary>The row's chain hash once it is known (set by the journal on append); not an input of the hash.</summary>
+    internal byte[]? Hash { get; init; }
+
+    /// <summary>The postings stored with the row (set by the journal on append), for what is derived from them (receipts).</summary>
+    internal IReadOnlyList<Posting>? Postings { get; init; }
+}

@@ -8,8 +8,11 @@ namespace CycleTokens.Mcp.Cli;
 /// The <c>cycletokens</c> command line: <c>serve</c> (the default) and the operator commands. Output and error writers
 /// (and, for tests, the environment and the folder of appsettings.json) are injected so commands run in-process.
 /// </summary>
-internal sealed class CliApp(TextWriter output, TextWriter error, bool errorIsTerminal, IDictionary? environment = null, string? settingsFolder = null)
+internal sealed class CliApp(TextWriter output, TextWriter error, bool errorIsTerminal, IDictionary? environment = null, string? settingsFolder = null, TextReader? input = null)
 {
+    /// <summary>Where commands that read their input from <c>-</c> read it; null: the process's standard input.</summary>
+    public TextReader Input => input ?? Console.In;
+
     public TextWriter Output => output;
 
     public TextWriter Error => error;
@@ -48,7 +51,7 @@ internal sealed class CliApp(TextWriter output, TextWriter error, bool errorIsTe
         root.Options.Add(CliOptions.Json);
         root.SetAction((result, ct) => ServeCommand.RunAsync(result, ct));
         root.Subcommands.Add(ServeCommand.Create());
-        foreach (var command in AccountCommands.Create(this).Concat(LedgerAdminCommands.Create(this)).Concat(EscrowCommands.Create(this)).Concat(PurchaseCommands.Create(this)).Concat(KeyCommands.Create(this)))
+        foreach (var command in AccountCommands.Create(this).Concat(LedgerAdminCommands.Create(this)).Concat(EscrowCommands.Create(this)).Concat(PurchaseCommands.Create(this)).Concat(KeyCommands.Create(this)).Concat(ReceiptCommands.Create(this)))
         {
             root.Subcommands.Add(command);
         }

@@ -15,16 +15,23 @@ internal static class LedgerCommand
     public const int UsageError = 2;
 
     /// <summary>Runs <paramref name="action"/> on the ledger; <paramref name="readOnly"/> opens it without writing anything (see <see cref="LedgerOptions.ReadOnly"/>).</summary>
-    public static void SetAction(this Command command, CliApp app, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, bool readOnly = false) =>
-        command.SetAction((result, ct) => RunAsync(app, result, action, readOnly, ct));
+    /// <param name="command">The command.</param>
+    /// <param name="app">The application (writers, environment, settings folder).</param>
+    /// <param name="action">What the command does with the open ledger.</param>
+    /// <param name="readOnly">Open the ledger read-only.</param>
+    /// <param name="receipts">The command moves tokens and its result carries a signed receipt, as over MCP: the receipt
+    /// key file is opened (and created on first use). Other commands leave it alone.</param>
+    public static void SetAction(this Command command, CliApp app, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, bool readOnly = false, bool receipts = false) =>
+        command.SetAction((result, ct) => RunAsync(app, result, action, readOnly, receipts, ct));
 
-    private static async Task<int> RunAsync(CliApp app, ParseResult result, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, bool readOnly, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliApp app, ParseResult result, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, bool readOnly, bool receipts, CancellationToken cancellationToken)
     {
         var output = new CliOutput(app.Output, app.Error, result.GetValue(CliOptions.Json), app.ErrorIsTerminal);
         try
         {
             var settings = ServeCommand.Settings(result, app.Environment, app.SettingsFolder);
-            using var ledger = TokenLedger.Open(settings.ToLedgerOptions() with { ReadOnly = readOnly });
+            var options = receipts ? settings.ToSigningLedgerOptions() : settings.ToLedgerOptions();
+            using var ledger = TokenLedger.Open(options with { ReadOnly = readOnly });
             return await action(result, ledger, output, cancellationToken);
         }
         catch (Exception ex) when (Describe(ex) is { } failure)
@@ -41,6 +48,7 @@ internal static class LedgerCommand
         SettingsException => (ex.Message, UsageError),
         // A ledger that cannot be opened is a problem with the file, not with how the command was written: exit 1.
         LedgerOpenException => ("cycletokens: " + ex.Message, BusinessFailure),
+        LedgerUnavailableException => ("cycletokens: " + ex.Message, BusinessFailure),
         IOException or UnauthorizedAccessException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException => ("cycletokens: " + ex.Message, BusinessFailure),
         _ => null,
     };

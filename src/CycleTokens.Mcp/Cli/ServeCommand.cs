@@ -13,9 +13,12 @@ namespace CycleTokens.Mcp.Cli;
 /// <summary><c>cycletokens serve</c> (also the default): the stdio MCP server.</summary>
 internal static class ServeCommand
 {
-    public static readonly Option<string?> Db = new("--db") { Description = "The ledger file (default: ledger.db under the user's data directory; env CYCLETOKENS_DB).", Recursive = true };
+    public static readonly Option<string?> Db = new("--db") { Description = "The ledger: a SQLite file (default: ledger.db under the user's data directory) or a PostgreSQL database as postgresql://user@host:port/database (env CYCLETOKENS_DB).", Recursive = true };
     public static readonly Option<string?> Account = new("--account") { Description = "The user account this agent session bills (default: local; env CYCLETOKENS_ACCOUNT)." };
     public static readonly Option<bool?> Operator = new("--operator") { Description = "Operator mode: adds the operator tools and an account argument on every tool (env CYCLETOKENS_OPERATOR)." };
+
+    public static readonly Option<string?> ReceiptKeys = new("--receipt-keys") { Description = "The receipt signing key file, created with a new key on first use, readable only by its owner (default: <ledger>.receipt-keys.json beside the ledger; env CYCLETOKENS_RECEIPT_KEYS).", Recursive = true };
+    public static readonly Option<string?> ReceiptIssuer = new("--receipt-issuer") { Description = "The issuer (iss) signed receipts name, e.g. the server's public URL (default cycletokens; env CYCLETOKENS_RECEIPT_ISSUER).", Recursive = true };
 
     public static readonly Option<string?> LogFile = new("--log-file") { Description = "Also log to this rolling file (env CYCLETOKENS_LOG_FILE)." };
 
@@ -44,10 +47,12 @@ internal static class ServeCommand
         return command;
     }
 
-    /// <summary>Adds --db (inherited by every subcommand) and the serve options to the root command.</summary>
+    /// <summary>Adds --db and the receipt key options (inherited by every subcommand) and the serve options to the root command.</summary>
     public static void AddOptions(Command command)
     {
         command.Options.Add(Db);
+        command.Options.Add(ReceiptKeys);
+        command.Options.Add(ReceiptIssuer);
         AddServeOptions(command);
     }
 
@@ -82,6 +87,8 @@ internal static class ServeCommand
             ["JwtAuthority"] = result.GetValue(JwtAuthority),
             ["JwtAudience"] = result.GetValue(JwtAudience),
             ["JwtAccountClaim"] = result.GetValue(JwtAccountClaim),
+            ["ReceiptKeys"] = result.GetValue(ReceiptKeys),
+            ["ReceiptIssuer"] = result.GetValue(ReceiptIssuer),
         },
         basePath,
         environment);
@@ -96,7 +103,8 @@ internal static class ServeCommand
             // Every setting is checked before anything starts: a bad one exits 2 (as tools.md promises) and a refused
             // start does not create or migrate the ledger file.
             settings = Settings(result);
-            options = settings.ToLedgerOptions();
+            // The server always signs receipts: the key file is created on first start.
+            options = settings.ToSigningLedgerOptions();
             Core.Accounts.AccountNames.ValidateUser(settings.Account);
             if (settings.Http is not null && (settings.Sources.ContainsKey("Account") || settings.Sources.ContainsKey("Operator")))
             {
@@ -120,6 +128,7 @@ internal static class ServeCommand
         try
         {
             using var ledger = TokenLedger.Open(options, TimeProvider.System, logger: new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger("CycleTokens.Core"));
+            Log.Information("Signing receipts as {Issuer} with key {Kid} from {ReceiptKeys}", options.ReceiptIssuer, ledger.ReceiptKeys!.CurrentKid, ledger.ReceiptKeys.Path);
 
             if (settings.Http is { } url)
             {
@@ -160,7 +169,7 @@ internal static class ServeCommand
                 (long)locks.HeldMax.TotalMicroseconds);
             return 0;
         }
-        catch (Exception ex) when (ex is SettingsException or LedgerException or InvalidDataException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is SettingsException or LedgerException or LedgerUnavailableException or InvalidDataException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
             Log.Fatal("Could not start: {Reason}", ex.Message);
             return 1;

@@ -17,7 +17,8 @@ internal sealed class ServerSettings
         nameof(Db), nameof(Account), nameof(Operator), nameof(Synchronous), nameof(MonthTimeZone), nameof(PricingFile),
         nameof(RejectUnknownOperations), nameof(CheckoutBaseUrl), nameof(LogFile), nameof(LogLevel), nameof(Http),
         nameof(MaxRequestBytes), nameof(RateLimit), nameof(RateBurst), nameof(MaxSessionsPerCredential), nameof(SessionIdleMinutes),
-        nameof(ShutdownSeconds), nameof(JwtAuthority), nameof(JwtAudience), nameof(JwtAccountClaim),
+        nameof(ShutdownSeconds), nameof(JwtAuthority), nameof(JwtAudience), nameof(JwtAccountClaim), nameof(ReceiptKeys),
+        nameof(ReceiptIssuer),
     ];
 
     /// <summary>The settings that only the HTTP server has (service.md §1 limits, §2 OAuth resource server).</summary>
@@ -90,6 +91,28 @@ internal sealed class ServerSettings
     /// <summary>HTTP: the JWT claim that names the account a token bills.</summary>
     public string JwtAccountClaim { get; set; } = JwtSettings.DefaultAccountClaim;
 
+    /// <summary>The receipt key file; <c>&lt;ledger&gt;.receipt-keys.json</c> when not given (a PostgreSQL ledger, which has no file, must name one).</summary>
+    public string? ReceiptKeys { get; set; }
+
+    /// <summary>The <c>iss</c> receipts carry: which ledger signed them.</summary>
+    public string ReceiptIssuer { get; set; } = LedgerOptions.DefaultReceiptIssuer;
+
+    /// <summary>The receipt key file of the ledger at <paramref name="databasePath"/>: the configured one, else beside the ledger.</summary>
+    /// <exception cref="SettingsException">The ledger is on PostgreSQL and no key file is named.</exception>
+    public string ReceiptKeyFile(string databasePath) =>
+        ReceiptKeys ?? (LedgerOptions.IsPostgresLocation(databasePath)
+            // Hosts sharing a database must publish the same keys, so the file is the operator's to place on each.
+            ? throw new SettingsException("--receipt-keys (or CYCLETOKENS_RECEIPT_KEYS) is required with a PostgreSQL ledger: it has no file to keep the receipt key beside; give every host the same key file")
+            : databasePath + ".receipt-keys.json");
+
+    /// <summary>As <see cref="ToLedgerOptions"/>, for a ledger that signs receipts: with the receipt key file.</summary>
+    /// <exception cref="SettingsException">A value is invalid; nothing has been opened.</exception>
+    public LedgerOptions ToSigningLedgerOptions()
+    {
+        var options = ToLedgerOptions();
+        return options with { ReceiptKeysPath = ReceiptKeyFile(options.DatabasePath) };
+    }
+
     /// <summary>The HTTP server's limits from these settings.</summary>
     public HttpLimits ToHttpLimits() => new(
         MaxRequestBytes, RateLimit, RateBurst, TimeSpan.FromMinutes(SessionIdleMinutes), TimeSpan.FromSeconds(ShutdownSeconds), MaxSessionsPerCredential);
@@ -143,6 +166,7 @@ internal sealed class ServerSettings
             },
             PricingFile = string.IsNullOrWhiteSpace(PricingFile) ? null : PricingFile,
             RejectUnknownOperations = RejectUnknownOperations,
+            ReceiptIssuer = ReceiptIssuer,
         };
 
         if (options.PricingFile is { } pricing)

@@ -67,6 +67,8 @@ internal static class SettingsLoader
             case nameof(ServerSettings.JwtAuthority): settings.JwtAuthority = AuthorityUrl(value, source); break;
             case nameof(ServerSettings.JwtAudience): settings.JwtAudience = Word(value, source, "an audience", "https://billing.example.com/mcp"); break;
             case nameof(ServerSettings.JwtAccountClaim): settings.JwtAccountClaim = Word(value, source, "a claim name", "sub"); break;
+            case nameof(ServerSettings.ReceiptKeys): settings.ReceiptKeys = FilePath(value, source, "the receipt key file"); break;
+            case nameof(ServerSettings.ReceiptIssuer): settings.ReceiptIssuer = Word(value, source, "an issuer name", "https://billing.example.com"); break;
             default: throw new InvalidOperationException("no setting " + name);
         }
     }
@@ -88,6 +90,10 @@ internal static class SettingsLoader
         value.Trim() is { Length: > 0 and <= 256 } word && !word.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
             ? word
             : throw new SettingsException($"{source} must be {what} of 1-256 characters without spaces, such as {example} (got '{Json.Wire.Shown(value)}')");
+
+    // Given empty is a mistake (an unset variable in a script), not a request for the default.
+    private static string FilePath(string value, string source, string what) =>
+        string.IsNullOrWhiteSpace(value) ? throw new SettingsException($"{source} must not be empty: it names {what}") : value;
 
     private static long Whole(string value, string source, long min, long max, string unit) =>
         long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max

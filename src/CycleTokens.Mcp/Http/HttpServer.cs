@@ -25,6 +25,9 @@ internal static class HttpServer
     /// <summary>The MCP endpoint.</summary>
     public const string McpPath = "/mcp";
 
+    /// <summary>The receipt keys as a JWK Set, unauthenticated (agent-billing spec §3).</summary>
+    public const string JwksPath = "/.well-known/jwks.json";
+
     private const string SessionHeader = "Mcp-Session-Id";
     private const string ProtocolVersionHeader = "MCP-Protocol-Version";
     private const string FirstPerRequestRevision = "2026-07-28";
@@ -95,6 +98,7 @@ internal static class HttpServer
         app.MapGet("/healthz", new RequestDelegate(context => context.Response.WriteAsync("ok", context.RequestAborted)));
         app.MapGet("/readyz", new RequestDelegate(ReadyAsync));
         app.MapGet(ResourceMetadata.Path, new RequestDelegate(MetadataAsync));
+        app.MapGet(JwksPath, new RequestDelegate(JwksAsync));
         app.MapMcp(McpPath).RequireAuthorization();
         return app;
     }
@@ -187,6 +191,16 @@ internal static class HttpServer
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             await context.Response.WriteAsync("ledger unavailable", context.RequestAborted);
         }
+    }
+
+    // Anyone holding a receipt may check it: no credential, as the keys are public.
+    private static async Task JwksAsync(HttpContext context)
+    {
+        var keys = await Resources.ResourceCatalog.ReceiptKeysAsync(context.RequestServices.GetRequiredService<TokenLedger>(), context.RequestAborted);
+        context.Response.ContentType = Resources.ResourceCatalog.JwkSetMimeType;
+        // Keys change only by rotation, and verifiers that meet an unknown kid fetch the set again (jose does).
+        context.Response.Headers.CacheControl = "public, max-age=300";
+        await context.Response.WriteAsync(keys.ToJson(), context.RequestAborted);
     }
 
     private static async Task MetadataAsync(HttpContext context)

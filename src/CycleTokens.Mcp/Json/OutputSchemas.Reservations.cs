@@ -24,5 +24,5 @@ internal static partial class OutputSchemas
         ("reservation_id", Str), ("status", Str), ("transaction_id", StrOrNull), ("operation", Str), ("base_price", Int), ("unit_price", Int),
         ("cached", Bool), ("quantity", Int), ("batch_discount_pct", Int), ("charged", Int), ("charged_eur", Str), ("creator_id", StrOrNull),
         ("creator_share", Int), ("platform_share", Int), ("held", Int), ("released", Int), ("expired", Int), ("balance_after", Int),
-        ("priced_by", Str), ("timestamp", Str), ("replayed", Bool));
+        ("priced_by", Str), ("timestamp", Str), ("replayed", Bool), ("receipt", StrOrNull));
 }

@@ -24,10 +24,10 @@ internal static partial class OutputSchemas
     public static JsonObject Charge() => Output(
         ("transaction_id", Str), ("operation", Str), ("base_price", Int), ("unit_price", Int), ("cached", Bool), ("quantity", Int),
         ("batch_discount_pct", Int), ("charged", Int), ("charged_eur", Str), ("creator_id", StrOrNull), ("creator_share", Int),
-        ("platform_share", Int), ("balance_after", Int), ("priced_by", Str), ("timestamp", Str), ("replayed", Bool));
+        ("platform_share", Int), ("balance_after", Int), ("priced_by", Str), ("timestamp", Str), ("replayed", Bool), ("receipt", StrOrNull));
 
     public static JsonObject Spend() => Output(
-        ("transaction_id", Str), ("operation", Str), ("charged", Int), ("balance_after", Int), ("timestamp", Str), ("replayed", Bool));
+        ("transaction_id", Str), ("operation", Str), ("charged", Int), ("balance_after", Int), ("timestamp", Str), ("replayed", Bool), ("receipt", StrOrNull));
 
     public static JsonObject Transaction() => Output(
         ("id", Str), ("timestamp", Str), ("type", Str), ("kind", Str), ("operation", StrOrNull), ("amount", Int),
@@ -46,7 +46,7 @@ internal static partial class OutputSchemas
     public static JsonObject EscrowResult() => Output(
         ("escrow_id", Str), ("amount", Int), ("job_id", Str), ("fab_id", Str), ("status", Str), ("created_at", Str),
         ("released_at", StrOrNull), ("cancelled_at", StrOrNull), ("expires_at", StrOrNull), ("metadata", ObjOrNull),
-        ("balance_after", Int), ("replayed", Bool));
+        ("balance_after", Int), ("replayed", Bool), ("receipt", StrOrNull));
 
     public static JsonObject Escrows() => Output(("escrows", Arr)).With("escrows", Escrow());
 
@@ -60,7 +60,7 @@ internal static partial class OutputSchemas
 
     public static JsonObject PurchaseResult() => Output(
         ("purchase_id", Str), ("tokens", Int), ("amount_eur", Str), ("method", Str), ("status", Str), ("checkout_url", StrOrNull),
-        ("currency", StrOrNull), ("created_at", Str), ("completed_at", StrOrNull), ("balance_after", Int), ("replayed", Bool));
+        ("currency", StrOrNull), ("created_at", Str), ("completed_at", StrOrNull), ("balance_after", Int), ("replayed", Bool), ("receipt", StrOrNull));
 
     public static JsonObject ExportText() => Output(("format", Str), ("content", Str), ("rows", Int));
 
@@ -72,13 +72,13 @@ internal static partial class OutputSchemas
         .With("escrows", Escrow());
 
     public static JsonObject Grant() => Output(
-        ("transaction_id", Str), ("account", Str), ("amount", Int), ("source", Str), ("balance_after", Int), ("replayed", Bool));
+        ("transaction_id", Str), ("account", Str), ("amount", Int), ("source", Str), ("balance_after", Int), ("replayed", Bool), ("receipt", StrOrNull));
 
     public static JsonObject TierChange() => Output(
         ("account", Str), ("old_tier", Str), ("tier", Str), ("monthly_allowance", Int), ("balance", Int), ("changed", Bool));
 
     public static JsonObject Refund() => Output(
-        ("refund_transaction_id", Str), ("refunded_transaction_id", Str), ("refunded", Int), ("expired", Int), ("balance_after", Int), ("replayed", Bool));
+        ("refund_transaction_id", Str), ("refunded_transaction_id", Str), ("refunded", Int), ("expired", Int), ("balance_after", Int), ("replayed", Bool), ("receipt", StrOrNull));
 
     public static JsonObject Accounts() =>
         Output(("accounts", Arr), ("next_cursor", StrOrNull)).With("accounts", Output(("account", Str), ("kind", Str), ("tier", StrOrNull), ("balance", Int)));

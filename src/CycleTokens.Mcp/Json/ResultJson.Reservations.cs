@@ -69,6 +69,7 @@ internal static partial class ResultJson
             ["priced_by"] = PricedBy(r.PricedBy),
             ["timestamp"] = Wire.Time(r.EndedAt ?? r.CreatedAt),
             ["replayed"] = s.Replayed,
+            ["receipt"] = c?.Receipt,
         };
     }
 

@@ -73,6 +73,7 @@ internal static partial class ResultJson
         ["priced_by"] = PricedBy(c.PricedBy),
         ["timestamp"] = Wire.Time(c.Timestamp),
         ["replayed"] = c.Replayed,
+        ["receipt"] = c.Receipt,
     };
 
     public static JsonObject Spend(SpendResult s) => new()
@@ -83,6 +84,7 @@ internal static partial class ResultJson
         ["balance_after"] = s.BalanceAfter,
         ["timestamp"] = Wire.Time(s.Timestamp),
         ["replayed"] = s.Replayed,
+        ["receipt"] = s.Receipt,
     };
 
     public static JsonObject Transaction(TransactionRecord t) => new()
@@ -133,6 +135,7 @@ internal static partial class ResultJson
         var json = Escrow(r.Escrow);
         json["balance_after"] = r.BalanceAfter;
         json["replayed"] = r.Replayed;
+        json["receipt"] = r.Receipt;
         return json;
     }
 
@@ -154,6 +157,7 @@ internal static partial class ResultJson
         var json = Purchase(r.Purchase);
         json["balance_after"] = r.BalanceAfter;
         json["replayed"] = r.Replayed;
+        json["receipt"] = r.Receipt;
         return json;
     }
 
@@ -165,6 +169,7 @@ internal static partial class ResultJson
         ["source"] = g.Source,
         ["balance_after"] = g.BalanceAfter,
         ["replayed"] = g.Replayed,
+        ["receipt"] = g.Receipt,
     };
 
     public static JsonObject TierChange(TierChange c) => new()
@@ -185,6 +190,7 @@ internal static partial class ResultJson
         ["expired"] = r.Expired,
         ["balance_after"] = r.BalanceAfter,
         ["replayed"] = r.Replayed,
+        ["receipt"] = r.Receipt,
     };
 
     public static JsonObject Verification(VerificationReport v) => new()

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CycleTokens.Core;
 using CycleTokens.Core.Pricing;
+using CycleTokens.Core.Receipts;
 using CycleTokens.Mcp.Hosting;
 using CycleTokens.Mcp.Json;
 using ModelContextProtocol;
@@ -9,7 +10,10 @@ using ModelContextProtocol.Server;
 
 namespace CycleTokens.Mcp.Resources;
 
-/// <summary>The contract's resources, all of the bound account: balance, this month's usage, pricing, the CSV export and one escrow.</summary>
+/// <summary>
+/// The contract's resources: of the bound account its balance, this month's usage, the CSV export and one escrow; of
+/// the server its pricing and the public keys that verify its receipts.
+/// </summary>
 internal sealed class ResourceCatalog(TokenLedger ledger, Callers callers, EventForwarder forwarder)
 {
     public const string BalanceUri = "tokens://balance";
@@ -17,6 +21,10 @@ internal sealed class ResourceCatalog(TokenLedger ledger, Callers callers, Event
     public const string PricingUri = "tokens://pricing";
     public const string CsvUri = "tokens://transactions.csv";
     public const string EscrowPrefix = "tokens://escrows/";
+    public const string ReceiptKeysUri = "tokens://receipts/keys";
+
+    /// <summary>The media type of a JWK Set (RFC 7517 §8.5).</summary>
+    public const string JwkSetMimeType = "application/jwk-set+json";
 
     public static IReadOnlyList<Resource> Static { get; } =
     [
@@ -24,6 +32,7 @@ internal sealed class ResourceCatalog(TokenLedger ledger, Callers callers, Event
         new() { Uri = UsageUri, Name = "usage", Title = "Usage this month", MimeType = "application/json", Description = "The bound account's usage this month (as get_usage without since or until)." },
         new() { Uri = PricingUri, Name = "pricing", Title = "Price list", MimeType = "application/json", Description = "Operation prices, tiers, discounts and purchase packs." },
         new() { Uri = CsvUri, Name = "transactions", Title = "Transactions (CSV)", MimeType = "text/csv", Description = "The bound account's transactions as CSV, oldest first." },
+        new() { Uri = ReceiptKeysUri, Name = "receipt_keys", Title = "Receipt keys", MimeType = JwkSetMimeType, Description = "The public keys (a JWK Set, ES256) that verify the signed receipts tool results carry; over HTTP also GET /.well-known/jwks.json." },
     ];
 
     public static ResourceTemplate EscrowTemplate { get; } = new()
@@ -52,6 +61,7 @@ internal sealed class ResourceCatalog(TokenLedger ledger, Callers callers, Event
                 UsageUri => ("application/json", Wire.Text(ResultJson.Usage(await ledger.GetUsageAsync(mode.Account, cancellationToken: cancellationToken)))),
                 PricingUri => ("application/json", Wire.Text(Pricing(ledger.Catalog))),
                 CsvUri => ("text/csv", await ledger.ExportCsvAsync(mode.Account, cancellationToken)),
+                ReceiptKeysUri => (JwkSetMimeType, (await ReceiptKeysAsync(ledger, cancellationToken)).ToJson()),
                 _ when uri.StartsWith(EscrowPrefix, StringComparison.Ordinal) && uri.Length > EscrowPrefix.Length =>
                     ("application/json", Wire.Text(ResultJson.Escrow(await ledger.GetEscrowAsync(mode.Account, Uri.UnescapeDataString(uri[EscrowPrefix.Length..]), cancellationToken)))),
                 _ => throw NotFound(context, uri),
@@ -66,6 +76,10 @@ internal sealed class ResourceCatalog(TokenLedger ledger, Callers callers, Event
         await forwarder.ForwardAsync(context, mode, scope.Events, cancellationToken);
         return new ReadResourceResult { Contents = [new TextResourceContents { Uri = uri, MimeType = content.Mime, Text = content.Text }] };
     }
+
+    /// <summary>The keys that verify the ledger's receipts (every process's, as the key file lists them); none when it signs none.</summary>
+    public static async Task<JwkSet> ReceiptKeysAsync(TokenLedger ledger, CancellationToken cancellationToken) =>
+        ledger.ReceiptKeys is { } keys ? await keys.PublishedKeysAsync(cancellationToken) : new JwkSet([]);
 
     public static JsonObject Pricing(PriceCatalog catalog) => new()
     {

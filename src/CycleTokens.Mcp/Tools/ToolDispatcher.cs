@@ -54,6 +54,12 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, Callers callers
         {
             throw;
         }
+        catch (LedgerUnavailableException unavailable)
+        {
+            // The database is restarting or unreachable: the message says to retry, with the same key.
+            LogUnavailable(logger, unavailable, tool.Name);
+            result = Failure(unavailable.Message, replayed: false);
+        }
         catch (Microsoft.Data.Sqlite.SqliteException busy) when (busy.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
         {
             // Other sessions held the ledger's write lock for the whole busy timeout: nothing was written.
@@ -94,6 +100,9 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, Callers callers
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tool {Tool} found the ledger busy for the whole busy timeout; the call was refused")]
     private static partial void LogBusy(ILogger logger, string tool);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tool {Tool} found the ledger's database unavailable; the caller was told to retry")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception, string tool);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tool {Tool} failed unexpectedly (reference {Reference})")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string tool, string reference);

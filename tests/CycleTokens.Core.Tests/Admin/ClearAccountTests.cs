@@ -176,15 +176,15 @@ public sealed class ClearAccountTests
         var bobEscrow = await t.Ledger.CreateEscrowAsync("bob", new EscrowRequest(50, "job", "shop1"));
         await SeedAsync(t);
         const string Others = """
-            SELECT group_concat(id || '=' || balance || '/' || allowance || '/' || purchased || '/' || COALESCE(tier, '') || '/' || history_start, ';')
-            FROM (SELECT * FROM accounts WHERE id NOT IN ('alice', 'system:cleared', 'system:allowance') AND id NOT LIKE 'escrow:%' ORDER BY id)
+            SELECT id, balance, allowance, purchased, COALESCE(tier, ''), history_start
+            FROM accounts WHERE id NOT IN ('alice', 'system:cleared', 'system:allowance') AND id NOT LIKE 'escrow:%' ORDER BY id
             """;
-        var others = RawRows.Text(t.DatabasePath, Others);
+        var others = RawRows.Joined(t.DatabasePath, Others);
         var bobTransactions = Count(t, "SELECT COUNT(*) FROM transactions WHERE account = 'bob'");
 
         await t.Ledger.ClearAccountAsync(User, "clear alice");
 
-        Assert.Equal(others, RawRows.Text(t.DatabasePath, Others));
+        Assert.Equal(others, RawRows.Joined(t.DatabasePath, Others));
         Assert.Equal(bobTransactions, Count(t, "SELECT COUNT(*) FROM transactions WHERE account = 'bob'"));
         Assert.Equal(EscrowStatus.Held, (await t.Ledger.GetEscrowAsync("bob", bobEscrow.Escrow.Id)).Status);
         Assert.True((await t.Ledger.EstimateAsync("bob", "model.export.step")).Cached);

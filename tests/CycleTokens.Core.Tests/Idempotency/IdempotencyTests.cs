@@ -23,7 +23,7 @@ public sealed class IdempotencyTests
         RawDb.Scalar(t.DatabasePath, "SELECT COUNT(*) FROM escrows WHERE status = 'held'"),
         RawDb.Scalar(t.DatabasePath, "SELECT COUNT(*) FROM purchases"),
         RawDb.Scalar(t.DatabasePath, "SELECT COUNT(*) FROM refunds"),
-        RawRows.Text(t.DatabasePath, "SELECT group_concat(id || '=' || balance, ';') FROM (SELECT id, balance FROM accounts ORDER BY id)"),
+        RawRows.Joined(t.DatabasePath, "SELECT id, balance FROM accounts ORDER BY id"),
         t.Events.Count);
 
     private static async Task AssertReusedAsync(TestLedger t, State before, Func<Task> call)

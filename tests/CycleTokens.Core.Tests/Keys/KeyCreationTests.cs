@@ -37,6 +37,7 @@ public sealed class KeyCreationTests
     }
 
     [Fact]
+    [Trait("Backend", "Sqlite")]
     public async Task CreateKey_StoresOnlyTheSecretsHash_TheSecretIsNowhereInTheFiles()
     {
         using var t = new TestLedger();

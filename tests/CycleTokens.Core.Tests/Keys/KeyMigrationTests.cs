@@ -5,6 +5,7 @@ using CycleTokens.Core.Tests.Support;
 namespace CycleTokens.Core.Tests.Keys;
 
 /// <summary>Schema 3 adds <c>api_keys</c> to an existing file without touching its journal.</summary>
+[Trait("Backend", "Sqlite")]
 public sealed class KeyMigrationTests
 {
     [Fact]

@@ -191,12 +191,5 @@ public sealed class ReservationExpiryTests
         return reserved.Reservation.Id;
     }
 
-    private static string RawText(TestLedger t, string sql)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={t.DatabasePath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (string)command.ExecuteScalar()!;
-    }
+    private static string RawText(TestLedger t, string sql) => RawRows.Text(t.DatabasePath, sql)!;
 }

@@ -6,6 +6,7 @@ using CycleTokens.Core.Tests.Support;
 namespace CycleTokens.Core.Tests.Reservations;
 
 /// <summary>Schema 4 adds <c>reservations</c> to an existing file without touching its journal.</summary>
+[Trait("Backend", "Sqlite")]
 public sealed class ReservationMigrationTests
 {
     [Fact]

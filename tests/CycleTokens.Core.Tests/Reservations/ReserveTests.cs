@@ -176,12 +176,5 @@ public sealed class ReserveTests
         Assert.Equal((LedgerErrorCode.UnknownOperation, "operation"), (ex.Code, ex.Field));
     }
 
-    private static string LatestId(TestLedger t)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={t.DatabasePath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id FROM transactions ORDER BY seq DESC LIMIT 1";
-        return (string)command.ExecuteScalar()!;
-    }
+    private static string LatestId(TestLedger t) => RawRows.Text(t.DatabasePath, "SELECT id FROM transactions ORDER BY seq DESC LIMIT 1")!;
 }

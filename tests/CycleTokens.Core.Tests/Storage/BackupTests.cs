@@ -3,6 +3,7 @@ using CycleTokens.Core.Tests.Support;
 
 namespace CycleTokens.Core.Tests.Storage;
 
+[Trait("Backend", "Sqlite")]
 public sealed class BackupTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace CycleTokens.Core.Tests.Storage;
 /// Issue 11: a ledger file that cannot be opened fails with <see cref="LedgerOpenException"/>, one sentence naming
 /// the path and the cause (never a bare "SQLite Error 14/8/26" or .NET's "file already exists"), and creates nothing.
 /// </summary>
+[Trait("Backend", "Sqlite")]
 public sealed class OpenFailureTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "cycletokens-tests", Guid.NewGuid().ToString("N"));

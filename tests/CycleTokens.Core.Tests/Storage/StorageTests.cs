@@ -1,12 +1,14 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.History;
+using CycleTokens.Core.Storage.Sql;
 using CycleTokens.Core.Storage.Sqlite;
 using CycleTokens.Core.Tests.Support;
 
 namespace CycleTokens.Core.Tests.Storage;
 
 /// <summary>Product spec section 13: one SQLite file, WAL, synchronous FULL by default, versioned schema, indexed reads.</summary>
+[Trait("Backend", "Sqlite")]
 public sealed class StorageTests
 {
     private const string User = "alice";
@@ -168,7 +170,7 @@ public sealed class StorageTests
         parameters.AddRange(new[] { ("$operation", query.Operation), ("$kind", (object?)query.Kind), ("$type", query.Type), ("$min", query.MinAmount) }
             .Where(p => p.Item2 is not null).Select(p => p.Item1));
 
-        var plan = Plan(t, SqliteHistoryStore.HistorySql(query), [.. parameters]);
+        var plan = Plan(t, SqlHistoryStore.HistorySql(query), [.. parameters]);
 
         Assert.Contains(plan, d => d.StartsWith("SEARCH transactions USING INDEX " + index, StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.StartsWith("SCAN transactions", StringComparison.Ordinal));
@@ -181,7 +183,7 @@ public sealed class StorageTests
         using var t = new TestLedger();
         await t.Ledger.SpendAsync(User, 10, "model.export.step");
 
-        var plan = Plan(t, SqliteHistoryStore.UsageSql, "$account", "$start", "$since", "$until");
+        var plan = Plan(t, SqlHistoryStore.UsageSql, "$account", "$start", "$since", "$until");
 
         Assert.Contains(plan, d => d.StartsWith("SEARCH t USING INDEX ix_tx_account", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.StartsWith("SCAN t", StringComparison.Ordinal) && !d.Contains("INDEX", StringComparison.Ordinal));

@@ -1,4 +1,5 @@
-using Microsoft.Data.Sqlite;
+using System.Data;
+using System.Data.Common;
 
 namespace CycleTokens.Core.Tests.Support;
 
@@ -24,7 +25,7 @@ internal sealed class JournalProbe : IDisposable
     private static readonly string[] FullChecks =
     [
         "SELECT COALESCE(SUM(amount), 0) FROM postings",
-        "SELECT COUNT(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING SUM(amount) <> 0)",
+        "SELECT COUNT(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING SUM(amount) <> 0) AS unbalanced",
         "SELECT COUNT(*) FROM postings WHERE tx_seq NOT IN (SELECT seq FROM transactions)",
         "SELECT COUNT(*) FROM postings WHERE account NOT IN (SELECT id FROM accounts)",
         """
@@ -47,18 +48,14 @@ internal sealed class JournalProbe : IDisposable
         """,
     ];
 
-    private readonly SqliteConnection _connection;
+    private readonly DbConnection _connection;
     private readonly Dictionary<(string Account, string Bucket), long> _sums = [];
     private long _total;
 
     public JournalProbe(string path)
     {
         Path = path;
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        _connection.Open();
-        using var pragma = _connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 10000";
-        pragma.ExecuteNonQuery();
+        _connection = TestDb.Open(path);
     }
 
     public string Path { get; }
@@ -78,7 +75,7 @@ internal sealed class JournalProbe : IDisposable
     public List<string> Advance()
     {
         var problems = new List<string>();
-        using var transaction = _connection.BeginTransaction(deferred: true);
+        using var transaction = _connection.BeginTransaction(IsolationLevel.RepeatableRead);
         ReadNewTransactions(transaction, problems);
         var accounts = ReadAccounts(transaction);
         transaction.Commit();
@@ -146,12 +143,10 @@ internal sealed class JournalProbe : IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    private void ReadNewTransactions(SqliteTransaction transaction, List<string> problems)
+    private void ReadNewTransactions(DbTransaction transaction, List<string> problems)
     {
-        using var command = _connection.CreateCommand();
+        using var command = TestDb.Command(_connection, NewRowsSql, ("$last", LastSeq));
         command.Transaction = transaction;
-        command.CommandText = NewRowsSql;
-        command.Parameters.AddWithValue("$last", LastSeq);
         using var reader = command.ExecuteReader();
         long current = -1;
         long sum = 0;
@@ -184,7 +179,7 @@ internal sealed class JournalProbe : IDisposable
         FinishTransaction(current, sum, problems);
     }
 
-    private Dictionary<string, ProbedAccount> ReadAccounts(SqliteTransaction transaction)
+    private Dictionary<string, ProbedAccount> ReadAccounts(DbTransaction transaction)
     {
         using var command = _connection.CreateCommand();
         command.Transaction = transaction;

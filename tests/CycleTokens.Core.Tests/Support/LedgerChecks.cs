@@ -54,7 +54,7 @@ internal static class LedgerChecks
     /// </summary>
     public static void AssertBalanced(string path)
     {
-        Assert.Equal(0, RawDb.Scalar(path, "SELECT COUNT(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING SUM(amount) <> 0)"));
+        Assert.Equal(0, RawDb.Scalar(path, "SELECT COUNT(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING SUM(amount) <> 0) AS unbalanced"));
         Assert.Equal(0, RawDb.Scalar(path, "SELECT COALESCE(SUM(amount), 0) FROM postings"));
         Assert.Equal(0, RawDb.Scalar(path, """
             SELECT COUNT(*) FROM accounts a

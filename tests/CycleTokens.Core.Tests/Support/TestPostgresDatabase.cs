@@ -22,6 +22,22 @@ internal sealed class TestPostgresDatabase : IAsyncDisposable
     /// <summary>The server's connection string with this database.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>The same database as a <c>postgresql://</c> URI, as an operator gives it to <c>--db</c>.</summary>
+    public string Uri
+    {
+        get
+        {
+            var b = new NpgsqlConnectionStringBuilder(ConnectionString);
+            var user = System.Uri.EscapeDataString(b.Username ?? "postgres");
+            var password = string.IsNullOrEmpty(b.Password) ? string.Empty : ":" + System.Uri.EscapeDataString(b.Password);
+            var host = b.Host ?? "localhost";
+            // A socket folder is not a host name: libpq's form passes it as a parameter.
+            return host.StartsWith('/')
+                ? $"postgresql://{user}{password}@/{Name}?host={System.Uri.EscapeDataString(host)}&port={b.Port}"
+                : $"postgresql://{user}{password}@{host}:{b.Port}/{Name}";
+        }
+    }
+
     /// <exception cref="InvalidOperationException">No server is configured (only reached in CI: elsewhere the test is skipped).</exception>
     public static async Task<TestPostgresDatabase> CreateAsync(CancellationToken cancellationToken)
     {

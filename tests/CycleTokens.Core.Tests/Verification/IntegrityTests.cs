@@ -8,6 +8,7 @@ namespace CycleTokens.Core.Tests.Verification;
 /// Issue 11: verification also runs SQLite's <c>PRAGMA integrity_check</c>, so damaged index or secondary pages (which
 /// the journal scan never reads) make the report fail and are listed; a backup refuses to copy such a file unless forced.
 /// </summary>
+[Trait("Backend", "Sqlite")]
 public sealed class IntegrityTests
 {
     /// <summary>A closed ledger (no -wal) with a few transactions of alice, one of them a charge with params.</summary>

@@ -158,7 +158,12 @@ public sealed class VerificationTests
         using var t = new TestLedger();
         await SeedAsync(t);
         // The file enforces the postings' foreign key; a tamperer switches it off first.
-        RawDb.Execute(t.DatabasePath, "PRAGMA foreign_keys = OFF; DELETE FROM transactions WHERE seq = 2;");
+        RawDb.Execute(
+            t.DatabasePath,
+            // The postings stay: only the row goes, as a hand edit that bypasses the foreign key would leave it.
+            TestDb.IsPostgres(t.DatabasePath)
+                ? "SET session_replication_role = replica; DELETE FROM transactions WHERE seq = 2;"
+                : "PRAGMA foreign_keys = OFF; DELETE FROM transactions WHERE seq = 2;");
 
         var report = await t.Ledger.VerifyAsync();
 

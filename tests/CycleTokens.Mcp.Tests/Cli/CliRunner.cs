@@ -25,6 +25,12 @@ internal sealed class CliRunner : IDisposable
     /// <summary>Where appsettings.json is looked for (default: this runner's folder, which has none).</summary>
     public string? SettingsFolder { get; init; }
 
+    /// <summary>What commands read from standard input (<c>-</c>); empty by default.</summary>
+    public string Input { get; set; } = string.Empty;
+
+    /// <summary>The receipt key file beside this runner's ledger, where commands that sign receipts make it.</summary>
+    public string ReceiptKeys => Db + ".receipt-keys.json";
+
     /// <summary>Runs a command on this runner's ledger file (<c>--db</c> is added).</summary>
     public Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => RunRawAsync([.. args, "--db", Db]);
 
@@ -39,7 +45,7 @@ internal sealed class CliRunner : IDisposable
 
     /// <summary>The application as this runner runs it, writing to the given writers.</summary>
     public CliApp App(TextWriter output, TextWriter error) =>
-        new(output, error, errorIsTerminal: Terminal, new System.Collections.Hashtable(Environment), SettingsFolder ?? Folder);
+        new(output, error, errorIsTerminal: Terminal, new System.Collections.Hashtable(Environment), SettingsFolder ?? Folder, new StringReader(Input));
 
     /// <summary>The same file through the engine, to set up or check state.</summary>
     public TokenLedger OpenLedger() => TokenLedger.Open(new LedgerOptions { DatabasePath = Db });

@@ -101,11 +101,12 @@ public sealed class HttpContractTests
         var pricing = JsonNode.Parse(Text(await client.ReadResourceAsync("tokens://pricing")))!;
         var csv = Text(await client.ReadResourceAsync("tokens://transactions.csv"));
         var held = JsonNode.Parse(Text(await client.ReadResourceAsync("tokens://escrows/" + escrow)))!;
+        var keys = Core.Receipts.JwkSet.Parse(Text(await client.ReadResourceAsync("tokens://receipts/keys")));
         var prompts = (await client.ListPromptsAsync()).Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
         var report = await client.GetPromptAsync("cost_report");
         var estimate = await client.GetPromptAsync("estimate_before_running", new Dictionary<string, object?> { ["task"] = "export a bracket as STEP" });
 
-        Assert.Equal(["tokens://balance", "tokens://pricing", "tokens://transactions.csv", "tokens://usage"], uris);
+        Assert.Equal(["tokens://balance", "tokens://pricing", "tokens://receipts/keys", "tokens://transactions.csv", "tokens://usage"], uris);
         Assert.Equal(["tokens://escrows/{escrow_id}"], templates);
         Assert.Equal("alice", balance["account"]!.GetValue<string>());
         Assert.Equal(900, balance["balance"]!.GetValue<long>());
@@ -113,6 +114,7 @@ public sealed class HttpContractTests
         Assert.NotNull(pricing["operations"]);
         Assert.Contains("escrow", csv, StringComparison.Ordinal);
         Assert.Equal(escrow, held["escrow_id"]!.GetValue<string>());
+        Assert.Equal(server.Ledger.ReceiptKeys!.CurrentKid, Assert.Single(keys.Keys).Kid);
         Assert.Equal(["cost_report", "estimate_before_running"], prompts);
         Assert.NotEmpty(report.Messages);
         Assert.Contains("export a bracket as STEP", string.Concat(estimate.Messages.Select(m => (m.Content as TextContentBlock)?.Text)), StringComparison.Ordinal);

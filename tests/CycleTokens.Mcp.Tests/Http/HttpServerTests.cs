@@ -157,6 +157,25 @@ public sealed class HttpServerTests
     }
 
     [Fact]
+    public async Task Jwks_NeedsNoCredential_ListsOnlyPublicKeys_AndVerifiesTheReceiptOfAChargeOverHttp()
+    {
+        await using var server = await HttpTestServer.StartAsync();
+        await using var client = await server.ConnectAsync(await server.KeyAsync("alice"));
+        var charge = await client.CallOkAsync("charge_for_operation", """{"operation":"model.export.step"}""");
+
+        using var response = await server.Http.GetAsync(HttpServer.JwksPath);
+        var text = await response.Content.ReadAsStringAsync();
+        var verification = Core.Receipts.ReceiptVerifier.Verify(charge.GetProperty("receipt").GetString()!, Core.Receipts.JwkSet.Parse(text));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/jwk-set+json", response.Content.Headers.ContentType?.MediaType);
+        var key = Assert.Single(JsonNode.Parse(text)!["keys"]!.AsArray())!.AsObject();
+        Assert.Equal(["kty", "crv", "x", "y", "kid", "alg", "use"], key.Select(member => member.Key));
+        Assert.True(verification.IsValid);
+        Assert.Equal(charge.GetProperty("transaction_id").GetString(), verification.Claims!.TransactionId);
+    }
+
+    [Fact]
     public async Task AnOversizedBody_Is413_AndWritesNothing()
     {
         await using var server = await HttpTestServer.StartAsync(HttpLimits.Default with { MaxRequestBodyBytes = 4096 });

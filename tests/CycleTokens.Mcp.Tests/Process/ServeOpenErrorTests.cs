@@ -32,4 +32,26 @@ public sealed class ServeOpenErrorTests
         Assert.DoesNotContain(server.StderrLines, l => l.Contains("SQLite Error", StringComparison.Ordinal) || l.Contains("already exists", StringComparison.Ordinal));
         Assert.Equal(before, FolderState.Of(folder.Path));
     }
+
+    [Fact]
+    public async Task AReceiptKeyFileOthersCanRead_ExitsOne_NamingTheFile_AndNothingOnStdout()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // Unix permissions
+        }
+
+        using var folder = new TempFolder();
+        var keys = folder.File("keys.json");
+        (await Core.Receipts.ReceiptKeyRing.OpenAsync(keys)).Dispose();
+        File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+
+        await using var server = ServerProcess.Start(ServerProcess.Server("serve", "--db", folder.File("ledger.db"), "--receipt-keys", keys));
+        server.CloseInput();
+        var exitCode = await server.WaitForExitAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Empty(server.StdoutLines);
+        Assert.Contains(server.StderrLines, l => l.Contains(keys, StringComparison.Ordinal) && l.Contains("chmod 600", StringComparison.Ordinal));
+    }
 }

@@ -19,6 +19,8 @@ public sealed class ServeSettingsTests
     [InlineData("CYCLETOKENS_RATE_LIMIT", "100", "CYCLETOKENS_RATE_LIMIT applies only to the HTTP server: give --http URL")]
     [InlineData("CYCLETOKENS_JWT_AUTHORITY", "https://login.example.com", "CYCLETOKENS_JWT_AUTHORITY applies only to the HTTP server: give --http URL")]
     [InlineData("CYCLETOKENS_MAX_SESSIONS_PER_CREDENTIAL", "lots", "CYCLETOKENS_MAX_SESSIONS_PER_CREDENTIAL must be a whole number of sessions from 1 to 100000 (got 'lots')")]
+    [InlineData("CYCLETOKENS_RECEIPT_KEYS", "", "CYCLETOKENS_RECEIPT_KEYS must not be empty: it names the receipt key file")]
+    [InlineData("CYCLETOKENS_RECEIPT_ISSUER", "my ledger", "CYCLETOKENS_RECEIPT_ISSUER must be an issuer name of 1-256 characters without spaces")]
     public async Task BadEnvironmentSetting_ExitsTwo_NamingIt(string variable, string value, string expected)
     {
         using var folder = new TempFolder();
@@ -45,6 +47,8 @@ public sealed class ServeSettingsTests
     [InlineData("--jwt-audience must be an audience of 1-256 characters without spaces", "--http", "http://127.0.0.1:1", "--jwt-authority", "https://login.example.com", "--jwt-audience", "my api")]
     [InlineData("--jwt-account-claim applies only with --jwt-authority and --jwt-audience", "--http", "http://127.0.0.1:1", "--jwt-account-claim", "org")]
     [InlineData("--jwt-authority applies only to the HTTP server", "--jwt-authority", "https://login.example.com", "--jwt-audience", "api")]
+    [InlineData("--receipt-keys must not be empty: it names the receipt key file", "--receipt-keys", " ")]
+    [InlineData("--receipt-issuer must be an issuer name of 1-256 characters without spaces", "--receipt-issuer", "")]
     public async Task BadFlag_ExitsTwo_NamingIt(string expected, params string[] args)
     {
         using var folder = new TempFolder();

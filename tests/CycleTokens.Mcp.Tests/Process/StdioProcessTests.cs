@@ -179,6 +179,36 @@ public sealed class StdioProcessTests
     }
 
     [Fact]
+    public async Task Serve_SignsReceiptsWithAnOwnerOnlyKeyFileBesideTheLedger_OrTheOneAndIssuerConfigured()
+    {
+        using var folder = new TempFolder();
+        var db = folder.File("ledger.db");
+        var configured = Path.Combine(folder.Path, "keys", "receipts.json");
+        string beside;
+        await using (var client = await ServerProcess.ConnectAsync(["serve", "--db", db], "2025-11-25"))
+        {
+            beside = (await client.CallOkAsync("charge_for_operation", """{"operation":"model.export.step"}""")).GetProperty("receipt").GetString()!;
+        }
+
+        string elsewhere;
+        var environment = new Dictionary<string, string?> { ["CYCLETOKENS_RECEIPT_KEYS"] = configured };
+        await using (var client = await ServerProcess.ConnectAsync(["serve", "--db", db, "--receipt-issuer", "https://billing.example.com"], "2025-11-25", environment))
+        {
+            elsewhere = (await client.CallOkAsync("spend_tokens", """{"amount":5,"operation":"custom.render"}""")).GetProperty("receipt").GetString()!;
+        }
+
+        var besideKeys = await Core.Receipts.ReceiptKeyRing.LoadPublicKeysAsync(db + ".receipt-keys.json");
+        var configuredKeys = await Core.Receipts.ReceiptKeyRing.LoadPublicKeysAsync(configured);
+        Assert.Equal("cycletokens", Core.Receipts.ReceiptVerifier.Verify(beside, besideKeys).Claims?.Iss);
+        Assert.Equal("https://billing.example.com", Core.Receipts.ReceiptVerifier.Verify(elsewhere, configuredKeys).Claims?.Iss);
+        Assert.Equal(Core.Receipts.ReceiptCheck.UnknownKey, Core.Receipts.ReceiptVerifier.Verify(elsewhere, besideKeys).Outcome);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(db + ".receipt-keys.json"));
+        }
+    }
+
+    [Fact]
     public async Task OperatorFlag_ListsTheOperatorTools_AndAddsAnAccountArgument()
     {
         using var folder = new TempFolder();

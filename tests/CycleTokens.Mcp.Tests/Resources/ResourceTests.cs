@@ -21,7 +21,7 @@ public sealed class ResourceTests
         var templates = await server.Client.ListResourceTemplatesAsync();
 
         Assert.Equal(
-            [("tokens://balance", "application/json"), ("tokens://pricing", "application/json"), ("tokens://transactions.csv", "text/csv"), ("tokens://usage", "application/json")],
+            [("tokens://balance", "application/json"), ("tokens://pricing", "application/json"), ("tokens://receipts/keys", "application/jwk-set+json"), ("tokens://transactions.csv", "text/csv"), ("tokens://usage", "application/json")],
             resources.Select(r => (r.Uri, r.MimeType)).OrderBy(r => r.Uri, StringComparer.Ordinal));
         var template = Assert.Single(templates);
         Assert.Equal("tokens://escrows/{escrow_id}", template.UriTemplate);
@@ -216,6 +216,22 @@ public sealed class ResourceTests
         await using var subscription = await ResourceSubscription.StartAsync(server, McpTestServer.Modern, "tokens://secrets");
 
         Assert.Empty(subscription.Acknowledgement!["notifications"]!["resourceSubscriptions"]?.AsArray() ?? []);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task ReceiptKeys_ReadsAsTheKeyFilesPublicKeys_ThatVerifyAToolsReceipt(string version)
+    {
+        await using var server = await McpTestServer.StartAsync(protocolVersion: version);
+        var spend = await server.CallOkAsync("spend_tokens", """{"amount":40,"operation":"custom.render"}""");
+
+        var (mime, text) = await ReadAsync(server, "tokens://receipts/keys");
+        var keys = Core.Receipts.JwkSet.Parse(text);
+
+        Assert.Equal("application/jwk-set+json", mime);
+        Assert.Equal((await Core.Receipts.ReceiptKeyRing.LoadPublicKeysAsync(server.Ledger.ReceiptKeys!.Path)).Keys, keys.Keys);
+        Assert.DoesNotContain("\"d\"", text, StringComparison.Ordinal);
+        Assert.True(Core.Receipts.ReceiptVerifier.Verify(spend.GetProperty("receipt").GetString()!, keys).IsValid);
     }
 
     private static async Task<(string? Mime, string Text)> ReadAsync(McpTestServer server, string uri)

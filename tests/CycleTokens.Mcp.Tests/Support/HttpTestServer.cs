@@ -52,7 +52,7 @@ internal sealed class HttpTestServer : IAsyncDisposable
     {
         var folder = new TempFolder();
         var time = new FakeTimeProvider(McpTestServer.Start);
-        var ledger = TokenLedger.Open(new LedgerOptions { DatabasePath = folder.File("ledger.db") }, time, new SequentialIdGenerator());
+        var ledger = TokenLedger.Open(new LedgerOptions { DatabasePath = folder.File("ledger.db"), ReceiptKeysPath = folder.File("ledger.db.receipt-keys.json") }, time, new SequentialIdGenerator());
         var app = HttpServer.Build(ledger, new Uri("http://127.0.0.1:0"), limits ?? HttpLimits.Default, log ?? new Serilog.LoggerConfiguration().CreateLogger(), folder.Path, time, jwt);
         await app.StartAsync();
         return new HttpTestServer(app, ledger, folder, new Uri(app.Urls.First()), time);

@@ -63,6 +63,8 @@ internal sealed class McpTestServer : IAsyncDisposable
         Directory.CreateDirectory(folder);
         var clock = new FakeTimeProvider(Start);
         var ledgerOptions = (options ?? new LedgerOptions { DatabasePath = "unused" }) with { DatabasePath = Path.Combine(folder, "ledger.db") };
+        // As the executable: the server always signs receipts, with a key file beside the ledger unless told otherwise.
+        ledgerOptions = ledgerOptions with { ReceiptKeysPath = ledgerOptions.ReceiptKeysPath ?? Path.Combine(folder, "ledger.db.receipt-keys.json") };
         var ledger = TokenLedger.Open(ledgerOptions, clock, new SequentialIdGenerator());
 
         var clientToServer = new Pipe();

@@ -57,6 +57,26 @@ internal static class PostgresMigrator
         }
     }
 
+    /// <summary>For a read-only open: checks, changing nothing, that the database has exactly this build's schema.</summary>
+    /// <exception cref="LedgerOpenException">Not a ledger, empty, or another schema version.</exception>
+    internal static async Task<int> CheckAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var location = PostgresDiagnosis.Location(connection);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        var version = await CurrentVersionAsync(connection, transaction, location, cancellationToken).ConfigureAwait(false);
+        if (version != PostgresScripts.LatestVersion)
+        {
+            throw new LedgerOpenException(
+                LedgerOpenFailure.SchemaMismatch,
+                location,
+                version == 0
+                    ? $"The PostgreSQL database {location} holds no ledger yet, and a read-only open creates nothing."
+                    : $"The PostgreSQL ledger {location} has schema version {version}, but this build needs {PostgresScripts.LatestVersion}; a read-only open cannot migrate it.");
+        }
+
+        return version;
+    }
+
     /// <summary>The version of the database's schema: 0 when it is empty. Throws when it is not ours or too new.</summary>
     private static async Task<int> CurrentVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string location, CancellationToken cancellationToken)
     {

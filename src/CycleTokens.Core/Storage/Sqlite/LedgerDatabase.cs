@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Data.Common;
+using CycleTokens.Core.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace CycleTokens.Core.Storage.Sqlite;
@@ -8,7 +10,7 @@ namespace CycleTokens.Core.Storage.Sqlite;
 /// One open connection to the ledger file with its pragmas set and a cache of prepared commands.
 /// Not thread-safe: <see cref="TokenLedger"/> serialises access.
 /// </summary>
-internal sealed class LedgerDatabase : IDisposable
+internal sealed class LedgerDatabase : ISqlSession, IOnlineBackup
 {
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
@@ -34,25 +36,25 @@ internal sealed class LedgerDatabase : IDisposable
     internal bool InTransaction { get; private set; }
 
     /// <summary>Write transactions committed through this connection (tests read it to see writes grouped).</summary>
-    internal long Commits { get; private set; }
+    public long Commits { get; private set; }
 
     /// <summary>Numbers this connection's write transactions: the current (or last) one's.</summary>
-    internal long WriteNumber { get; private set; }
+    public long WriteNumber { get; private set; }
 
     /// <summary>Undos of any kind (rollback, rollback to a savepoint) through this connection.</summary>
-    internal long Undos { get; private set; }
+    public long Undos { get; private set; }
 
     /// <summary>The number of the last write transaction that committed.</summary>
-    internal long CommittedWrite { get; private set; }
+    public long CommittedWrite { get; private set; }
 
     // The file's data version right after that commit; null when SQLite's file control is not available.
     private uint? _committedVersion;
 
     /// <summary>Microseconds each write waited for the write lock (queue turn, then SQLite's lock).</summary>
-    internal LatencyHistogram LockWaits { get; } = new();
+    public LatencyHistogram LockWaits { get; } = new();
 
     /// <summary>Microseconds each write held the write lock, its commit or rollback included.</summary>
-    internal LatencyHistogram LockHolds { get; } = new();
+    public LatencyHistogram LockHolds { get; } = new();
 
     /// <summary>The full path of the ledger file.</summary>
     internal string Path { get; private init; } = string.Empty;
@@ -139,7 +141,7 @@ internal sealed class LedgerDatabase : IDisposable
     /// process opened it, wrote and checkpointed), because the read may then have mixed pages of two states.
     /// </summary>
     /// <exception cref="IOException">The file changed; the read's result must not be used.</exception>
-    internal void CheckUnlockedRead()
+    public void CheckUnlockedRead()
     {
         if (_unlockedStamp is not { } stamp)
         {
@@ -265,6 +267,42 @@ internal sealed class LedgerDatabase : IDisposable
         return command;
     }
 
+    /// <inheritdoc />
+    public bool IsPostgres => false;
+
+    /// <inheritdoc />
+    /// <remarks>A busy file keeps its own handling (the tools and CLI name it); SQLite has no connection to lose.</remarks>
+    public Exception? Unavailable(Exception ex) => null;
+
+    /// <inheritdoc />
+    DbCommand ISqlSession.Command(string sql) => Command(sql);
+
+    /// <summary>
+    /// What <c>PRAGMA integrity_check</c> finds (at most 100 findings; empty when sound). It reads every page, so it
+    /// finds damage to indexes and tables that the journal scan never touches.
+    /// </summary>
+    internal List<string> IntegrityProblems()
+    {
+        var found = new List<string>();
+        try
+        {
+            using var reader = Command("PRAGMA integrity_check").ExecuteReader();
+            while (reader.Read())
+            {
+                // One row may hold several findings, one a line, under a "*** in database main ***" heading.
+                found.AddRange(reader.GetString(0).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Where(line => !line.StartsWith("***", StringComparison.Ordinal)));
+            }
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SQLitePCL.raw.SQLITE_CORRUPT)
+        {
+            // Damage bad enough to stop the check itself.
+            found.Add("the check could not finish: " + SQLitePCL.raw.sqlite3_errstr(ex.SqliteErrorCode).utf8_to_string());
+        }
+
+        return found is ["ok"] ? [] : found;
+    }
+
     internal void Execute(string sql)
     {
         using var command = _connection.CreateCommand();
@@ -273,7 +311,7 @@ internal sealed class LedgerDatabase : IDisposable
     }
 
     /// <summary>Takes the write lock: first a turn in the cross-process queue, then SQLite's lock.</summary>
-    internal void BeginWrite()
+    public void BeginWrite()
     {
         if (ReadOnly)
         {
@@ -313,13 +351,13 @@ internal sealed class LedgerDatabase : IDisposable
         InTransaction = true;
     }
 
-    internal void BeginRead()
+    public void BeginRead()
     {
         Command("BEGIN DEFERRED").ExecuteNonQuery();
         InTransaction = true;
     }
 
-    internal void Commit()
+    public void Commit()
     {
         if (_lockedAt != 0)
         {
@@ -341,7 +379,7 @@ internal sealed class LedgerDatabase : IDisposable
         Unlocked();
     }
 
-    internal void Rollback()
+    public void Rollback()
     {
         try
         {
@@ -402,7 +440,7 @@ internal sealed class LedgerDatabase : IDisposable
     }
 
     /// <summary>Online backup into a new file, a few pages per step so progress can be shown and writers are not starved.</summary>
-    internal void BackupTo(string path, int pagesPerStep, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
+    public void BackupTo(string path, int pagesPerStep, IProgress<WorkProgress>? progress, CancellationToken cancellationToken)
     {
         var folder = System.IO.Path.GetDirectoryName(path);
         if (!string.IsNullOrEmpty(folder))
@@ -443,22 +481,22 @@ internal sealed class LedgerDatabase : IDisposable
         }
     }
 
-    internal void SetSavepoint() => Command("SAVEPOINT op").ExecuteNonQuery();
+    public void SetSavepoint() => Command("SAVEPOINT op").ExecuteNonQuery();
 
     /// <summary>Opens the savepoint of one write among several in a transaction (group commit).</summary>
-    internal void BeginItem() => Command("SAVEPOINT item").ExecuteNonQuery();
+    public void BeginItem() => Command("SAVEPOINT item").ExecuteNonQuery();
 
     /// <summary>Undoes everything the current write of a batch did.</summary>
-    internal void RollbackItem()
+    public void RollbackItem()
     {
         Undos++;
         Command("ROLLBACK TO item").ExecuteNonQuery();
     }
 
     /// <summary>Ends the current write of a batch, keeping what is not rolled back.</summary>
-    internal void ReleaseItem() => Command("RELEASE item").ExecuteNonQuery();
+    public void ReleaseItem() => Command("RELEASE item").ExecuteNonQuery();
 
-    internal void RollbackToSavepoint()
+    public void RollbackToSavepoint()
     {
         Undos++;
         Command("ROLLBACK TO op").ExecuteNonQuery();
@@ -469,7 +507,7 @@ internal sealed class LedgerDatabase : IDisposable
     /// last write commit. SQLite's data version changes with every commit to the file, by any connection of any
     /// process, and is brought up to date when a transaction starts; false when it cannot be read.
     /// </summary>
-    internal bool UnchangedSinceLastCommit() => _committedVersion is { } committed && DataVersion() == committed;
+    public bool UnchangedSinceLastCommit() => _committedVersion is { } committed && DataVersion() == committed;
 
     private uint? DataVersion()
     {

@@ -28,7 +28,7 @@ internal static class AccountCommands
         {
             o.Record(ResultJson.Grant(await ledger.GrantAsync(r.GetRequiredValue(Account), r.GetValue(amount), r.GetValue(source) ?? "grant", null, r.GetValue(IdempotencyKey), ct)));
             return LedgerCommand.Ok;
-        });
+        }, receipts: true);
 
         var tier = TierArg("tier", "FREE, PRO or ENTERPRISE (any case).");
         var setTier = new Command("set-tier", "Set a user's tier: the current allowance expires and the new tier's allowance is granted. Creates the user if it does not exist.") { Account, tier };

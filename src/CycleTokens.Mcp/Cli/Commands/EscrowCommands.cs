@@ -33,14 +33,14 @@ internal static class EscrowCommands
         {
             o.Record(ResultJson.EscrowResult(await ledger.ReleaseEscrowAsync(r.GetRequiredValue(account), r.GetRequiredValue(escrowId), r.GetValue(IdempotencyKey), ct)));
             return LedgerCommand.Ok;
-        });
+        }, receipts: true);
 
         var cancel = new Command("cancel", "Cancel a held escrow: the tokens go back to the user.") { account, escrowId, IdempotencyKey };
         cancel.SetAction(app, async (r, ledger, o, ct) =>
         {
             o.Record(ResultJson.EscrowResult(await ledger.CancelEscrowAsync(r.GetRequiredValue(account), r.GetRequiredValue(escrowId), r.GetValue(IdempotencyKey), ct)));
             return LedgerCommand.Ok;
-        });
+        }, receipts: true);
 
         return [new Command("escrows", "Manufacturing escrows of a user.") { list, release, cancel }];
     }

@@ -19,7 +19,7 @@ internal static class LedgerAdminCommands
         {
             o.Record(ResultJson.Refund(await ledger.RefundAsync(r.GetRequiredValue(transaction), r.GetRequiredValue(reason), r.GetValue(IdempotencyKey), ct)));
             return LedgerCommand.Ok;
-        });
+        }, receipts: true);
 
         var kind = Text("--kind", "user, creator, fab, platform, system, escrow or hold.");
         var limit = PageSize("--limit", "Page size, 1-1000 (default 100).");

@@ -40,7 +40,7 @@ internal static class PurchaseCommands
         {
             o.Record(ResultJson.PurchaseResult(await ledger.CompletePurchaseAsync(r.GetRequiredValue(purchaseId), ct)));
             return LedgerCommand.Ok;
-        });
+        }, receipts: true);
 
         return [new Command("purchases", "Token purchases.") { list, complete }];
     }

@@ -8,6 +8,7 @@ namespace CycleTokens.Core.Tests.Storage.Postgres;
 /// Issue 13: the PostgreSQL migrator brings an empty database to the latest schema exactly once, however many hosts
 /// start at once, and refuses, changing nothing, a database that is another application's or newer than this build.
 /// </summary>
+[Trait("Backend", "Sqlite")]
 public sealed class PostgresMigratorTests : IAsyncLifetime, IDisposable
 {
     private static readonly string[] LedgerTables =

@@ -9,6 +9,7 @@ namespace CycleTokens.Core.Tests.Storage.Postgres;
 /// Issue 13: the PostgreSQL schema is the SQLite schema at its current version (same tables, columns, keys, indexes),
 /// and its keys reject what the engine relies on them to reject.
 /// </summary>
+[Trait("Backend", "Sqlite")]
 public sealed class PostgresSchemaTests : IAsyncLifetime, IDisposable
 {
     private const string TableColumns = """

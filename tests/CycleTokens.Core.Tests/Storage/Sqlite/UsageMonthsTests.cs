@@ -9,6 +9,7 @@ namespace CycleTokens.Core.Tests.Storage.Sqlite;
 /// usage_months (schema 2): whole-month usage read from the per-month totals must always equal what the journal scan
 /// counts — through charges, spends, refunds, clears, month turns, other time zones and the migration of a version 1 file.
 /// </summary>
+[Trait("Backend", "Sqlite")]
 public sealed class UsageMonthsTests
 {
     private const string User = "alice";

@@ -11,6 +11,7 @@ namespace CycleTokens.Core.Tests.Storage.Sqlite;
 /// test process contend exactly as separate processes do (open-file-description locks belong to the description).
 /// The queue exists on Linux only, where these tests (and CI) run.
 /// </summary>
+[Trait("Backend", "Sqlite")]
 public sealed class WriteQueueTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);

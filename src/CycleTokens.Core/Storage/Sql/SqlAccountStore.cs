@@ -1,14 +1,14 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Admin;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Accounts of every kind in the <c>accounts</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteAccountStore(LedgerDatabase db) : IAccountStore
+internal sealed class SqlAccountStore(ISqlSession db) : IAccountStore
 {
     private const string ListSql = """
         SELECT id, kind, tier, balance FROM accounts
-        WHERE ($kind IS NULL OR kind = $kind) AND id > $after
+        WHERE (CAST($kind AS TEXT) IS NULL OR kind = $kind) AND id > $after
         ORDER BY id LIMIT $limit
         """;
 

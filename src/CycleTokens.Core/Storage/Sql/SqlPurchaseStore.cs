@@ -1,10 +1,10 @@
 using CycleTokens.Core.Purchases;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Purchases in the <c>purchases</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqlitePurchaseStore(LedgerDatabase db) : IPurchaseStore
+internal sealed class SqlPurchaseStore(ISqlSession db) : IPurchaseStore
 {
     private const string Columns = "id, account, tokens, amount_cents, method, status, checkout_url, currency, created_ms, completed_ms, tx_id";
 
@@ -17,7 +17,7 @@ internal sealed class SqlitePurchaseStore(LedgerDatabase db) : IPurchaseStore
 
     private const string ListSql = "SELECT " + Columns + """
          FROM purchases
-        WHERE ($account IS NULL OR account = $account) AND ($status IS NULL OR status = $status)
+        WHERE (CAST($account AS TEXT) IS NULL OR account = $account) AND (CAST($status AS TEXT) IS NULL OR status = $status)
         ORDER BY created_ms, id
         LIMIT $limit
         """;
@@ -63,7 +63,7 @@ internal sealed class SqlitePurchaseStore(LedgerDatabase db) : IPurchaseStore
     public void Complete(string id, long nowMs, string txId) =>
         db.Command(CompleteSql).With("$id", id).With("$now", nowMs).With("$tx", txId).ExecuteNonQuery();
 
-    private static Purchase Read(SqliteDataReader r) => new(
+    private static Purchase Read(DbDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
         r.GetInt64(2),

@@ -1,23 +1,23 @@
 using CycleTokens.Core.Accounts;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>
 /// The <c>usage_months</c> table: per user, calendar month (of the transaction's time, in the ledger's month time zone)
 /// and operation, the count and tokens of charges and spends net of refunds since the last clear. Written in the same
 /// transaction as the journal rows it sums, so whole-month usage is one short index range at any journal size.
 /// </summary>
-internal sealed class UsageMonths(LedgerDatabase db, MonthCalendar months)
+internal sealed class UsageMonths(ISqlSession db, MonthCalendar months) : IUsageStore
 {
     private const string AddSql = """
         INSERT INTO usage_months (account, month_key, operation, count, tokens) VALUES ($account, $month, $operation, $count, $tokens)
-        ON CONFLICT (account, month_key, operation) DO UPDATE SET count = count + excluded.count, tokens = tokens + excluded.tokens
+        ON CONFLICT (account, month_key, operation) DO UPDATE SET count = usage_months.count + excluded.count, tokens = usage_months.tokens + excluded.tokens
         """;
 
     private const string ClearSql = "DELETE FROM usage_months WHERE account = $account";
 
     private const string ReadSql = """
-        SELECT operation, SUM(count), SUM(tokens) FROM usage_months
+        SELECT operation, CAST(SUM(count) AS BIGINT), CAST(SUM(tokens) AS BIGINT) FROM usage_months
          WHERE account = $account AND month_key >= $from AND month_key < $to
          GROUP BY operation
         HAVING SUM(count) > 0
@@ -38,8 +38,8 @@ internal sealed class UsageMonths(LedgerDatabase db, MonthCalendar months)
            AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.charge_id = t.id)
         """;
 
-    /// <summary>Counts a charge or spend (count 1) or takes a refunded one back (count -1, tokens negative).</summary>
-    internal void Add(string account, long createdMs, string operation, long count, long tokens) =>
+    /// <inheritdoc />
+    public void Add(string account, long createdMs, string operation, long count, long tokens) =>
         db.Command(AddSql)
             .With("$account", account)
             .With("$month", months.KeyOf(DateTimeOffset.FromUnixTimeMilliseconds(createdMs)))
@@ -48,19 +48,11 @@ internal sealed class UsageMonths(LedgerDatabase db, MonthCalendar months)
             .With("$tokens", tokens)
             .ExecuteNonQuery();
 
-    /// <summary>Forgets the user's usage (a clear: usage counts only what follows it).</summary>
-    internal void Clear(string account) => db.Command(ClearSql).With("$account", account).ExecuteNonQuery();
+    /// <inheritdoc />
+    public void Clear(string account) => db.Command(ClearSql).With("$account", account).ExecuteNonQuery();
 
-    /// <summary>The calendar months [from, to) that exactly make up [since, until), if it is made of whole months.</summary>
-    internal bool TryWholeMonths(DateTimeOffset since, DateTimeOffset until, out int from, out int to)
-    {
-        from = months.KeyOf(since);
-        to = months.KeyOf(until);
-        return from < to && months.StartOf(from) == since && months.StartOf(to) == until;
-    }
-
-    /// <summary>Per operation, most tokens first (then by name): count and tokens in months [from, to).</summary>
-    internal List<(string Operation, long Count, long Tokens)> Read(string account, int from, int to)
+    /// <inheritdoc />
+    public List<(string Operation, long Count, long Tokens)> Read(string account, int from, int to)
     {
         var rows = new List<(string, long, long)>();
         using var reader = db.Command(ReadSql).With("$account", account).With("$from", from).With("$to", to).ExecuteReader();

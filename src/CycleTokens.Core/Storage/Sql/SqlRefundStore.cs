@@ -1,7 +1,7 @@
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Refunds in the <c>refunds</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteRefundStore(LedgerDatabase db) : IRefundStore
+internal sealed class SqlRefundStore(ISqlSession db) : IRefundStore
 {
     private const string RefundOfSql = "SELECT refund_id FROM refunds WHERE charge_id = $id";
 

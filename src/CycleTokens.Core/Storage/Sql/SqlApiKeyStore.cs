@@ -1,10 +1,10 @@
 using CycleTokens.Core.Keys;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>API keys in the <c>api_keys</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteApiKeyStore(LedgerDatabase db) : IApiKeyStore
+internal sealed class SqlApiKeyStore(ISqlSession db) : IApiKeyStore
 {
     private const string Columns = "id, account, role, name, created_ms, expires_ms, revoked_ms, last_used_ms, max_per_call, max_per_day, confirm_above";
 
@@ -81,14 +81,14 @@ internal sealed class SqliteApiKeyStore(LedgerDatabase db) : IApiKeyStore
     public void RecordUse(string id, long nowMs, long staleMs) =>
         db.Command(RecordUseSql).With("$id", id).With("$now", nowMs).With("$stale", staleMs).ExecuteNonQuery();
 
-    private static ApiKey? ReadOne(SqliteCommand command)
+    private static ApiKey? ReadOne(DbCommand command)
     {
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
 
     /// <summary>A key from the columns of <see cref="Columns"/>, in that order.</summary>
-    private static ApiKey Read(SqliteDataReader r) => new(
+    private static ApiKey Read(DbDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
         KeyRoles.Parse(r.GetString(2)),
@@ -99,6 +99,6 @@ internal sealed class SqliteApiKeyStore(LedgerDatabase db) : IApiKeyStore
         OptionalTime(r, 7),
         new KeyBudget(r.GetInt64OrNull(8), r.GetInt64OrNull(9), r.GetInt64OrNull(10)));
 
-    private static DateTimeOffset? OptionalTime(SqliteDataReader r, int ordinal) =>
+    private static DateTimeOffset? OptionalTime(DbDataReader r, int ordinal) =>
         r.GetInt64OrNull(ordinal) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 }

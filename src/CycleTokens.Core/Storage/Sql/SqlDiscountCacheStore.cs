@@ -1,7 +1,7 @@
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>The discount cache in the <c>discount_cache</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteDiscountCacheStore(LedgerDatabase db) : IDiscountCacheStore
+internal sealed class SqlDiscountCacheStore(ISqlSession db) : IDiscountCacheStore
 {
     private const string LookupSql = """
         SELECT last_ms FROM discount_cache WHERE account = $account AND operation = $operation AND params_hash = $hash

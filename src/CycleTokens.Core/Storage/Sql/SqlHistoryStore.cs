@@ -1,12 +1,12 @@
 using System.Text;
 using CycleTokens.Core.History;
 using CycleTokens.Core.Keys;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Reads of the <c>transactions</c> and <c>postings</c> tables, through the engine's prepared commands.</summary>
-internal sealed class SqliteHistoryStore(LedgerDatabase db) : IHistoryStore
+internal sealed class SqlHistoryStore(ISqlSession db) : IHistoryStore
 {
     private const string TxColumns = "seq, id, created_ms, type, kind, operation, amount, counterparty, balance_after, metadata, ref";
 
@@ -18,7 +18,7 @@ internal sealed class SqliteHistoryStore(LedgerDatabase db) : IHistoryStore
 
     /// <summary>Usage by operation over a period, from the journal (tests read its query plan).</summary>
     internal const string UsageSql = """
-        SELECT t.operation, COUNT(*), SUM(t.amount)
+        SELECT t.operation, COUNT(*), CAST(SUM(t.amount) AS BIGINT)
           FROM transactions t
          WHERE t.account = $account AND t.kind IN ('charge', 'spend') AND t.seq > $start
            AND t.created_ms >= $since AND t.created_ms < $until
@@ -102,7 +102,7 @@ internal sealed class SqliteHistoryStore(LedgerDatabase db) : IHistoryStore
                 reader.GetInt64(0),
                 reader.GetString(1),
                 reader.GetString(2),
-                reader.GetInt32(3),
+                reader.GetInt32Of(3),
                 reader.GetStringOrNull(4),
                 reader.GetInt64(5),
                 reader.GetStringOrNull(6),
@@ -146,7 +146,7 @@ internal sealed class SqliteHistoryStore(LedgerDatabase db) : IHistoryStore
         return sql.ToString();
     }
 
-    private static void BindIfPresent(SqliteCommand command, string name, object? value)
+    private static void BindIfPresent(DbCommand command, string name, object? value)
     {
         if (value is not null)
         {
@@ -154,7 +154,7 @@ internal sealed class SqliteHistoryStore(LedgerDatabase db) : IHistoryStore
         }
     }
 
-    private static TransactionRecord ReadTx(SqliteDataReader r) => new(
+    private static TransactionRecord ReadTx(DbDataReader r) => new(
         r.GetString(1),
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
         WireNames.ParseType(r.GetString(3)),

@@ -1,11 +1,11 @@
+using System.Data.Common;
 using CycleTokens.Core.Pricing;
 using CycleTokens.Core.Reservations;
-using Microsoft.Data.Sqlite;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
-/// <summary>Reservations in the <c>reservations</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationStore
+/// <summary>Reservations in the <c>reservations</c> table, through the engine's prepared commands, on either backend.</summary>
+internal sealed class SqlReservationStore(ISqlSession db) : IReservationStore
 {
     private const string Columns = """
         id, account, operation, quantity, base_price, unit_price, cached, batch_pct, held, creator_id, priced_by, status,
@@ -23,18 +23,25 @@ internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationSt
     private const string LoadSql = "SELECT " + Columns + " FROM reservations WHERE id = $id";
 
     private const string ListSql = "SELECT " + Columns + """
-         FROM reservations WHERE account = $account AND hold_seq > $start AND ($status IS NULL OR status = $status) ORDER BY created_ms, id
+         FROM reservations WHERE account = $account AND hold_seq > $start AND (CAST($status AS TEXT) IS NULL OR status = $status) ORDER BY created_ms, id
         """;
 
+    // The held index (partial: only what is held) serves every question about what is held or due. SQLite is told to
+    // use it (PostgreSQL drops the hint): without statistics it could walk the user's whole list instead.
     private const string DueIdsSql = """
-        SELECT id FROM reservations WHERE account = $account AND status = 'held' AND expires_ms <= $now ORDER BY created_ms, id
+        SELECT id FROM reservations INDEXED BY ix_reservations_held
+         WHERE account = $account AND status = 'held' AND expires_ms <= $now ORDER BY created_ms, id
         """;
 
-    private const string HeldIdsSql = "SELECT id FROM reservations INDEXED BY ix_reservations_held WHERE account = $account AND status = 'held' ORDER BY created_ms, id";
+    private const string HeldIdsSql = """
+        SELECT id FROM reservations INDEXED BY ix_reservations_held WHERE account = $account AND status = 'held' ORDER BY created_ms, id
+        """;
 
-    private const string AnyDueSql = "SELECT EXISTS (SELECT 1 FROM reservations INDEXED BY ix_reservations_held WHERE status = 'held' AND expires_ms <= $now)";
+    private const string AnyDueSql = """
+        SELECT EXISTS (SELECT 1 FROM reservations INDEXED BY ix_reservations_held WHERE status = 'held' AND expires_ms <= $now)
+        """;
 
-    // Oldest expiry first, so a backlog is worked off in the order it fell due. The held index holds only what is held.
+    // Oldest expiry first, so a backlog is worked off in the order it fell due.
     private const string DueAccountsSql = """
         SELECT account FROM reservations INDEXED BY ix_reservations_held
          WHERE status = 'held' AND expires_ms <= $now
@@ -47,7 +54,9 @@ internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationSt
          WHERE id = $id AND status = 'held'
         """;
 
-    private const string HeldTotalSql = "SELECT COALESCE(SUM(held), 0) FROM reservations WHERE account = $account AND status = 'held'";
+    private const string HeldTotalSql = """
+        SELECT CAST(COALESCE(SUM(held), 0) AS BIGINT) FROM reservations INDEXED BY ix_reservations_held WHERE account = $account AND status = 'held'
+        """;
 
     private const string HoldsSql = "SELECT id, status, held FROM reservations ORDER BY id";
 
@@ -69,7 +78,7 @@ internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationSt
             .With("$held", quote.TotalPrice)
             .With("$allowance", reservation.AllowancePart)
             .With("$purchased", reservation.PurchasedPart)
-            .With("$month", reservation.MonthKey)
+            .With("$month", (long)reservation.MonthKey)
             .With("$seq", reservation.HoldSeq)
             .With("$metadata", reservation.Metadata)
             .With("$now", reservation.CreatedMs)
@@ -81,7 +90,7 @@ internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationSt
     {
         using var reader = db.Command(LoadSql).With("$id", id).ExecuteReader();
         return reader.Read()
-            ? new StoredReservation(Read(reader), reader.GetString(21), reader.GetInt64(22), reader.GetInt64(23), reader.GetInt32(24), reader.GetInt64(25))
+            ? new StoredReservation(Read(reader), reader.GetString(21), reader.GetInt64(22), reader.GetInt64(23), reader.GetInt32Of(24), reader.GetInt64(25))
             : null;
     }
 
@@ -105,7 +114,11 @@ internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationSt
 
     public List<string> HeldIds(string account) => Strings(db.Command(HeldIdsSql).With("$account", account));
 
-    public bool AnyDue(long nowMs) => (long)db.Command(AnyDueSql).With("$now", nowMs).ExecuteScalar()! != 0;
+    public bool AnyDue(long nowMs)
+    {
+        using var reader = db.Command(AnyDueSql).With("$now", nowMs).ExecuteReader();
+        return reader.Read() && reader.GetFlag(0);
+    }
 
     public List<string> DueAccounts(long nowMs, int limit) => Strings(db.Command(DueAccountsSql).With("$now", nowMs).With("$limit", (long)limit));
 
@@ -138,7 +151,7 @@ internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationSt
 
     private static string PricedByName(PricedBy pricedBy) => pricedBy == PricedBy.Default ? "default" : "catalogue";
 
-    private static List<string> Strings(SqliteCommand command)
+    private static List<string> Strings(DbCommand command)
     {
         var list = new List<string>();
         using var reader = command.ExecuteReader();
@@ -150,15 +163,15 @@ internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationSt
         return list;
     }
 
-    private static Reservation Read(SqliteDataReader r) => new(
+    private static Reservation Read(DbDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
         r.GetString(2),
-        r.GetInt32(3),
+        r.GetInt32Of(3),
         r.GetInt64(4),
         r.GetInt64(5),
         r.GetInt64(6) != 0,
-        r.GetInt32(7),
+        r.GetInt32Of(7),
         r.GetInt64(8),
         r.GetStringOrNull(9),
         r.GetString(10) == "default" ? PricedBy.Default : PricedBy.Catalogue,
@@ -166,7 +179,7 @@ internal sealed class SqliteReservationStore(LedgerDatabase db) : IReservationSt
         FromMs(r.GetInt64(12)),
         FromMs(r.GetInt64(13)),
         r.GetInt64OrNull(14) is { } ended ? FromMs(ended) : null,
-        r.GetInt64OrNull(15) is { } quantity ? (int)quantity : null,
+        r.GetInt64OrNull(15) is { } quantity ? checked((int)quantity) : null,
         r.GetInt64OrNull(16),
         r.GetInt64OrNull(17),
         r.GetInt64OrNull(18),

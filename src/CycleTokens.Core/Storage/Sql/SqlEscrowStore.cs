@@ -1,10 +1,10 @@
 using CycleTokens.Core.Escrows;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Escrows in the <c>escrows</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
+internal sealed class SqlEscrowStore(ISqlSession db) : IEscrowStore
 {
     private const string Columns =
         "id, account, amount, allowance_part, purchased_part, month_key, job_id, fab_id, status, metadata, created_ms, expires_ms, released_ms, cancelled_ms";
@@ -17,7 +17,7 @@ internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
     private const string LoadSql = "SELECT " + Columns + " FROM escrows WHERE id = $id";
 
     private const string ListSql = "SELECT " + Columns + """
-         FROM escrows WHERE account = $account AND hold_seq > $start AND ($status IS NULL OR status = $status) ORDER BY created_ms, id
+         FROM escrows WHERE account = $account AND hold_seq > $start AND (CAST($status AS TEXT) IS NULL OR status = $status) ORDER BY created_ms, id
         """;
 
     private const string HoldSeqSql = "SELECT hold_seq FROM escrows WHERE id = $id";
@@ -32,7 +32,7 @@ internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
 
     private const string CancelSql = "UPDATE escrows SET status = 'cancelled', cancelled_ms = $now WHERE id = $id AND status = 'held'";
 
-    private const string HeldTotalSql = "SELECT COALESCE(SUM(amount), 0) FROM escrows WHERE account = $account AND status = 'held'";
+    private const string HeldTotalSql = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM escrows WHERE account = $account AND status = 'held'";
 
     public void Insert(NewEscrow escrow) =>
         db.Command(InsertSql)
@@ -60,7 +60,7 @@ internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
     {
         using var reader = db.Command(LoadSql).With("$id", id).ExecuteReader();
         reader.Read();
-        return (Read(reader), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5));
+        return (Read(reader), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32Of(5));
     }
 
     public long HoldSeq(string id) => (long)db.Command(HoldSeqSql).With("$id", id).ExecuteScalar()!;
@@ -91,7 +91,7 @@ internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
 
     public long HeldTotal(string account) => (long)db.Command(HeldTotalSql).With("$account", account).ExecuteScalar()!;
 
-    private static List<string> Ids(SqliteCommand command)
+    private static List<string> Ids(DbCommand command)
     {
         var ids = new List<string>();
         using var reader = command.ExecuteReader();
@@ -103,7 +103,7 @@ internal sealed class SqliteEscrowStore(LedgerDatabase db) : IEscrowStore
         return ids;
     }
 
-    private static Escrow Read(SqliteDataReader r) => new(
+    private static Escrow Read(DbDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
         r.GetInt64(2),

@@ -1,13 +1,13 @@
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Ids;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>
 /// Appends transactions: applies the postings to the stored balances, writes the row with its chain hash, writes the
 /// postings and counts charges and spends in <see cref="UsageMonths"/> — all inside the caller's write transaction.
 /// </summary>
-internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths usage)
+internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usage) : IJournalStore
 {
     // The last row this connection appended, so the next append need not read it back: valid in the same write
     // transaction with nothing undone since, or after that transaction's commit while no other connection has written.
@@ -28,7 +28,7 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths u
 
     private const string OtherSql = """
         INSERT INTO accounts (id, kind, balance, created_ms) VALUES ($id, $kind, $amount, $now)
-        ON CONFLICT (id) DO UPDATE SET balance = balance + excluded.balance
+        ON CONFLICT (id) DO UPDATE SET balance = accounts.balance + excluded.balance
         """;
 
     private const string BalanceSql = "SELECT balance FROM accounts WHERE id = $id";
@@ -47,26 +47,10 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths u
 
     private static readonly string[][] PostingNames = [.. Enumerable.Range(0, MaxBatch).Select(i => new[] { $"$a{i}", $"$b{i}", $"$m{i}" })];
 
-    /// <summary>Appends one transaction and returns its row (id, seq, balance after).</summary>
-    internal TxRow Append(TxDraft draft, long nowMs, int monthKey)
+    /// <inheritdoc />
+    public TxRow Append(TxDraft draft, long nowMs, int monthKey)
     {
-        long sum = 0;
-        var postings = new List<Posting>(draft.Postings.Count);
-        foreach (var posting in draft.Postings)
-        {
-            sum = checked(sum + posting.Amount);
-            if (posting.Amount != 0)
-            {
-                postings.Add(posting);
-            }
-        }
-
-        if (sum != 0)
-        {
-            // A bug, never a business outcome: refuse to write an unbalanced transaction.
-            throw new InvalidOperationException("Postings of a transaction must sum to zero.");
-        }
-
+        var postings = Posting.Balanced(draft.Postings);
         var balanceAfter = Apply(postings, draft.Account, nowMs);
 
         var (seq, previous) = Tail();
@@ -116,7 +100,7 @@ internal sealed class Journal(LedgerDatabase db, IIdGenerator ids, UsageMonths u
         }
 
         (_tailSeq, _tailHash, _tailWrite, _tailUndos) = (seq, hash, db.WriteNumber, db.Undos);
-        return row;
+        return row with { Hash = hash, Postings = postings };
     }
 
     /// <summary>The next row's seq and the hash it chains to.</summary>

@@ -1,9 +1,9 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
-/// <summary>Verification reads of the ledger file, through the engine's prepared commands.</summary>
-internal sealed class SqliteVerificationStore(LedgerDatabase db) : IVerificationStore
+/// <summary>Verification reads of the ledger, through the engine's prepared commands; the backend's own page check is given.</summary>
+internal sealed class SqlVerificationStore(ISqlSession db, Func<List<string>> integrityProblems) : IVerificationStore
 {
     private const string JournalSql = """
         SELECT t.seq, t.id, t.created_ms, t.kind, t.type, t.account, t.operation, t.amount, t.counterparty,
@@ -18,8 +18,6 @@ internal sealed class SqliteVerificationStore(LedgerDatabase db) : IVerification
     private const string CountSql = "SELECT COUNT(*) FROM transactions";
 
     private const string OrphanPostingsSql = "SELECT COUNT(*) FROM postings WHERE tx_seq NOT IN (SELECT seq FROM transactions)";
-
-    private const string IntegrityCheckSql = "PRAGMA integrity_check";
 
     public long CountTransactions() => (long)db.Command(CountSql).ExecuteScalar()!;
 
@@ -82,29 +80,6 @@ internal sealed class SqliteVerificationStore(LedgerDatabase db) : IVerification
         }
     }
 
-    /// <remarks>
-    /// <c>PRAGMA integrity_check</c> reads every page, so it finds damage to indexes and tables that the journal scan
-    /// never touches.
-    /// </remarks>
-    public List<string> IntegrityProblems()
-    {
-        var found = new List<string>();
-        try
-        {
-            using var reader = db.Command(IntegrityCheckSql).ExecuteReader();
-            while (reader.Read())
-            {
-                // One row may hold several findings, one a line, under a "*** in database main ***" heading.
-                found.AddRange(reader.GetString(0).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Where(line => !line.StartsWith("***", StringComparison.Ordinal)));
-            }
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == SQLitePCL.raw.SQLITE_CORRUPT)
-        {
-            // Damage bad enough to stop the check itself.
-            found.Add("the check could not finish: " + SQLitePCL.raw.sqlite3_errstr(ex.SqliteErrorCode).utf8_to_string());
-        }
-
-        return found is ["ok"] ? [] : found;
-    }
+    /// <inheritdoc />
+    public List<string> IntegrityProblems() => integrityProblems();
 }

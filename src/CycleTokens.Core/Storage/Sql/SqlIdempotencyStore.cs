@@ -1,7 +1,7 @@
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>Outcomes of keyed calls in the <c>idempotency</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteIdempotencyStore(LedgerDatabase db) : IIdempotencyStore
+internal sealed class SqlIdempotencyStore(ISqlSession db) : IIdempotencyStore
 {
     private const string FindSql = "SELECT fingerprint, outcome FROM idempotency WHERE account = $account AND key = $key";
 

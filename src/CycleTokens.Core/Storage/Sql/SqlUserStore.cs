@@ -1,10 +1,10 @@
 using CycleTokens.Core.Accounts;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
-namespace CycleTokens.Core.Storage.Sqlite;
+namespace CycleTokens.Core.Storage.Sql;
 
 /// <summary>User rows in the <c>accounts</c> table, through the engine's prepared commands.</summary>
-internal sealed class SqliteUserStore(LedgerDatabase db) : IUserStore
+internal sealed class SqlUserStore(ISqlSession db) : IUserStore
 {
     private const string LoadSql = """
         SELECT balance, allowance, purchased, tier, month_key, history_start
@@ -51,7 +51,7 @@ internal sealed class SqliteUserStore(LedgerDatabase db) : IUserStore
             return (null, false, null);
         }
 
-        return (Read(reader, account), reader.GetInt64(6) != 0, reader.GetInt64OrNull(7));
+        return (Read(reader, account), reader.GetFlag(6), reader.GetInt64OrNull(7));
     }
 
     public void Insert(string account, int monthKey, long nowMs) =>
@@ -67,13 +67,13 @@ internal sealed class SqliteUserStore(LedgerDatabase db) : IUserStore
         db.Command(ClearSql).With("$id", account).With("$month", monthKey).With("$seq", historyStart).ExecuteNonQuery();
 
     /// <summary>The user row from the leading columns both queries select in the same order.</summary>
-    private static UserRow Read(SqliteDataReader reader, string account) =>
+    private static UserRow Read(DbDataReader reader, string account) =>
         new(
             account,
             reader.GetInt64(0),
             reader.GetInt64(1),
             reader.GetInt64(2),
             TierNames.Parse(reader.GetString(3)),
-            reader.GetInt32(4),
+            reader.GetInt32Of(4),
             reader.GetInt64(5));
 }

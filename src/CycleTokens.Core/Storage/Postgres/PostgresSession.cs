@@ -1,0 +1,293 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using CycleTokens.Core.Storage.Sql;
+using Npgsql;
+
+namespace CycleTokens.Core.Storage.Postgres;
+
+/// <summary>
+/// The engine's one connection to a PostgreSQL ledger, with prepared commands and the ledger's write lock.
+/// Not thread-safe: <see cref="TokenLedger"/> serialises access.
+/// </summary>
+/// <remarks>
+/// A write transaction takes one transaction-scoped advisory lock (<see cref="PostgresMigrator.LockKey"/>, the same one
+/// migrations take) before anything is read: one writer at a time across every host, exactly as SQLite's
+/// <c>BEGIN IMMEDIATE</c>, so the engine's rules and the hash chain's order hold unchanged. Writers that queue up in
+/// one process are committed together (group commit), so the lock is taken once per batch, not per call. Reads take a
+/// repeatable-read snapshot and no lock. A lost connection is opened again at the start of the next transaction.
+/// </remarks>
+internal sealed partial class PostgresSession : ISqlSession
+{
+    private readonly string _connectionString;
+    private readonly Dictionary<string, NpgsqlCommand> _commands = new(StringComparer.Ordinal);
+    private readonly TimeSpan _lockTimeout;
+    private NpgsqlConnection _connection;
+    private long _lockedAt;
+    private bool _inTransaction;
+
+    private PostgresSession(string connectionString, TimeSpan lockTimeout, string location, bool readOnly)
+    {
+        _connectionString = connectionString;
+        _lockTimeout = lockTimeout;
+        Location = location;
+        ReadOnly = readOnly;
+        _connection = new NpgsqlConnection(connectionString);
+    }
+
+    /// <summary>Where the ledger is, without the password.</summary>
+    internal string Location { get; }
+
+    /// <summary>Opened for reading only.</summary>
+    internal bool ReadOnly { get; }
+
+    /// <inheritdoc />
+    public bool IsPostgres => true;
+
+    /// <inheritdoc />
+    public long Commits { get; private set; }
+
+    /// <inheritdoc />
+    public long WriteNumber { get; private set; }
+
+    /// <inheritdoc />
+    public long Undos { get; private set; }
+
+    /// <inheritdoc />
+    public long CommittedWrite { get; private set; }
+
+    /// <inheritdoc />
+    public LatencyHistogram LockWaits { get; } = new();
+
+    /// <inheritdoc />
+    public LatencyHistogram LockHolds { get; } = new();
+
+    /// <summary>Connects, and (unless read-only) migrates the database to this build's schema.</summary>
+    /// <exception cref="LedgerOpenException">Unreachable, not a ledger, or a newer schema.</exception>
+    internal static PostgresSession Open(LedgerOptions options)
+    {
+        var location = PostgresLocation.Redacted(options.DatabasePath);
+        var builder = PostgresLocation.Parse(options.DatabasePath);
+        // Prepared statements for the engine's constant SQL; one physical connection, reopened after a failure.
+        builder.MaxAutoPrepare = 128;
+        builder.AutoPrepareMinUsages = 2;
+        builder.Pooling = false;
+        builder.ApplicationName ??= "cycletokens";
+        var session = new PostgresSession(builder.ConnectionString, options.BusyTimeout, location, options.ReadOnly);
+        try
+        {
+            session.Connect();
+            var version = options.ReadOnly
+                ? PostgresMigrator.CheckAsync(session._connection, CancellationToken.None).GetAwaiter().GetResult()
+                : PostgresMigrator.MigrateAsync(session._connection, CancellationToken.None).GetAwaiter().GetResult();
+            _ = version;
+            return session;
+        }
+        catch (NpgsqlException ex)
+        {
+            session.Dispose();
+            throw new LedgerOpenException(LedgerOpenFailure.Unreachable, location, $"Cannot open the ledger {location}: {Describe(ex)}.", ex);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public DbCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = new NpgsqlCommand(Adapt(sql), _connection);
+            _commands[sql] = command;
+        }
+
+        return command;
+    }
+
+    /// <inheritdoc />
+    public void BeginWrite()
+    {
+        if (ReadOnly)
+        {
+            throw new InvalidOperationException($"The ledger {Location} was opened read-only: it cannot be written.");
+        }
+
+        EnsureConnected();
+        WriteNumber++;
+        var asked = Stopwatch.GetTimestamp();
+        Command("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock($key)").With("$key", PostgresMigrator.LockKey).ExecuteNonQuery();
+        _inTransaction = true;
+        _lockedAt = Stopwatch.GetTimestamp();
+        LockWaits.Record((long)Stopwatch.GetElapsedTime(asked, _lockedAt).TotalMicroseconds);
+    }
+
+    /// <inheritdoc />
+    public void BeginRead()
+    {
+        EnsureConnected();
+        Command("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").ExecuteNonQuery();
+        _inTransaction = true;
+    }
+
+    /// <inheritdoc />
+    public void Commit()
+    {
+        try
+        {
+            Command("COMMIT").ExecuteNonQuery();
+            _inTransaction = false;
+            if (_lockedAt != 0)
+            {
+                Commits++;
+                CommittedWrite = WriteNumber;
+            }
+        }
+        finally
+        {
+            Unlocked();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Rollback()
+    {
+        try
+        {
+            Undos++;
+            if (_inTransaction)
+            {
+                _inTransaction = false;
+                if (_connection.FullState == System.Data.ConnectionState.Open)
+                {
+                    Command("ROLLBACK").ExecuteNonQuery();
+                }
+            }
+        }
+        finally
+        {
+            Unlocked();
+        }
+    }
+
+    /// <inheritdoc />
+    public void SetSavepoint() => Command("SAVEPOINT op").ExecuteNonQuery();
+
+    /// <inheritdoc />
+    public void RollbackToSavepoint()
+    {
+        Undos++;
+        Command("ROLLBACK TO SAVEPOINT op").ExecuteNonQuery();
+    }
+
+    /// <inheritdoc />
+    public void BeginItem() => Command("SAVEPOINT item").ExecuteNonQuery();
+
+    /// <inheritdoc />
+    public void RollbackItem()
+    {
+        Undos++;
+        Command("ROLLBACK TO SAVEPOINT item").ExecuteNonQuery();
+    }
+
+    /// <inheritdoc />
+    public void ReleaseItem() => Command("RELEASE SAVEPOINT item").ExecuteNonQuery();
+
+    /// <inheritdoc />
+    public void CheckUnlockedRead()
+    {
+        // Every PostgreSQL read runs in a snapshot.
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Other hosts may have written: the journal's tail is read again at the start of each write transaction.</remarks>
+    public bool UnchangedSinceLastCommit() => false;
+
+    /// <inheritdoc />
+    public Exception? Unavailable(Exception ex) => IsUnavailable(ex) ? new LedgerUnavailableException(ex) : null;
+
+    /// <summary>
+    /// True for failures that say nothing about the call and everything about the server or the network: a lost or
+    /// refused connection, a server shutting down or starting, the write lock not granted within the busy timeout.
+    /// </summary>
+    internal static bool IsUnavailable(Exception ex) => ex switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) // connection exception
+            || pg.SqlState is "57P01" or "57P02" or "57P03" // admin/crash shutdown, cannot connect now
+            || pg.SqlState is "55P03" // lock_not_available: the busy timeout passed
+            || pg.SqlState is "53300", // too many connections
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or System.Net.Sockets.SocketException || npgsql.InnerException is TimeoutException,
+        InvalidOperationException when ex.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) => true,
+        _ => false,
+    };
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        DropCommands();
+        _connection.Dispose();
+    }
+
+    private void Connect()
+    {
+        _connection.Open();
+        using var settings = new NpgsqlCommand($"SET lock_timeout = {(long)_lockTimeout.TotalMilliseconds}", _connection);
+        settings.ExecuteNonQuery();
+    }
+
+    /// <summary>Opens the connection again when the last one broke (a restarted server, a dropped socket).</summary>
+    private void EnsureConnected()
+    {
+        if (_connection.FullState == System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        DropCommands();
+        _connection.Dispose();
+        _connection = new NpgsqlConnection(_connectionString);
+        _inTransaction = false;
+        Connect();
+    }
+
+    private void DropCommands()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+    }
+
+    private void Unlocked()
+    {
+        if (_lockedAt != 0)
+        {
+            LockHolds.Record((long)Stopwatch.GetElapsedTime(_lockedAt).TotalMicroseconds);
+            _lockedAt = 0;
+        }
+    }
+
+    // What an operator needs from a connection failure, without the connection string.
+    private static string Describe(NpgsqlException ex) => ex switch
+    {
+        PostgresException pg => $"the server refused it ({pg.SqlState}: {pg.MessageText})",
+        _ => "the server cannot be reached (" + (ex.InnerException?.Message ?? ex.Message) + ")",
+    };
+
+    /// <summary>
+    /// The stores' SQL in PostgreSQL's dialect: <c>$name</c> parameters become Npgsql's <c>@name</c>, and SQLite's index
+    /// hints (<c>INDEXED BY</c>) go, as PostgreSQL's planner uses its statistics.
+    /// </summary>
+    internal static string Adapt(string sql) => Parameter().Replace(IndexHint().Replace(sql, string.Empty), "@$1");
+
+    [GeneratedRegex(@" INDEXED BY [A-Za-z_][A-Za-z0-9_]*")]
+    private static partial Regex IndexHint();
+
+    // $name parameters as the SQL stores write them; Npgsql's named placeholders are @name.
+    [GeneratedRegex(@"\$([A-Za-z_][A-Za-z0-9_]*)")]
+    private static partial Regex Parameter();
+}

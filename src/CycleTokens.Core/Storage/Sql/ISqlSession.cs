@@ -1,0 +1,29 @@
+using System.Data.Common;
+
+namespace CycleTokens.Core.Storage.Sql;
+
+/// <summary>
+/// What the SQL stores need from a backend's connection: prepared commands for constant SQL text written with
+/// <c>$name</c> parameters in SQLite's flavour of portable SQL (each backend adapts the text once: PostgreSQL turns
+/// the parameters into <c>@name</c> and drops <c>INDEXED BY</c> hints), and what the journal needs to trust its cached tail.
+/// </summary>
+internal interface ISqlSession : ILedgerConnection
+{
+    /// <summary>True on PostgreSQL, for the few statements whose text differs between the dialects.</summary>
+    bool IsPostgres { get; }
+
+    /// <summary>Numbers this connection's write transactions: the current (or last) one's.</summary>
+    long WriteNumber { get; }
+
+    /// <summary>Undos of any kind (rollback, rollback to a savepoint) through this connection.</summary>
+    long Undos { get; }
+
+    /// <summary>The number of the last write transaction that committed.</summary>
+    long CommittedWrite { get; }
+
+    /// <summary>A prepared command for constant SQL text, reused across calls (parameters keep their last values).</summary>
+    DbCommand Command(string sql);
+
+    /// <summary>Inside a write transaction: true when nobody but this connection has written since its last commit.</summary>
+    bool UnchangedSinceLastCommit();
+}
