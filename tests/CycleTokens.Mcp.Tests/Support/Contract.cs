@@ -35,7 +35,7 @@ internal static class Contract
         new("release_escrow", ["escrow_id"], ["idempotency_key"], Escrow, ReadOnly: false),
         new("cancel_escrow", ["escrow_id"], ["idempotency_key"], [.. Escrow, "balance_after"], ReadOnly: false),
         new("reserve_operation", ["operation"], ["params", "quantity", "creator_id", "expires_in_seconds", "metadata", "idempotency_key"], ["reservation_id", "operation", "quantity", "unit_price", "held", "expires_at", "balance_after", "replayed"], ReadOnly: false),
-        new("settle_reservation", ["reservation_id"], ["quantity", "metadata", "idempotency_key"], ["transaction_id", "operation", "base_price", "unit_price", "cached", "quantity", "batch_discount_pct", "charged", "creator_id", "creator_share", "platform_share", "balance_after", "replayed", "reservation_id", "released"], ReadOnly: false),
+        new("settle_reservation", ["reservation_id"], ["quantity", "metadata", "idempotency_key"], ["transaction_id", "operation", "base_price", "unit_price", "cached", "quantity", "batch_discount_pct", "charged", "creator_id", "creator_share", "platform_share", "balance_after", "replayed", "reservation_id", "released", "receipt"], ReadOnly: false),
         new("void_reservation", ["reservation_id"], ["idempotency_key"], [.. Reservation, "balance_after", "replayed"], ReadOnly: false),
         new("get_reservation", ["reservation_id"], [], Reservation, ReadOnly: true),
         new("list_reservations", [], ["status"], ["reservations"], ReadOnly: true),
