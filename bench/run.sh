@@ -2,7 +2,8 @@
 # Benchmarks of the engine and of the built server; never part of `dotnet test` or CI, never fail a build.
 # See docs/benchmarks.md.
 #
-#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | reservations | hop | memory | share | http | backends
+#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | reservations | hop | memory | share | http | backends | migrate
+#                               (migrate, not part of all: migrate-store into and out of a throwaway PostgreSQL cluster)
 #   QUICK=1 bench/run.sh        a shorter run of the same modes (minutes, for checking the harness, not for figures)
 #
 # Builds and publishes what is measured into artifacts/bench/, installs the reference server from npm there, prints
@@ -174,11 +175,31 @@ backends() {
   return $status
 }
 
+# migrate-store of the 100,000-transaction seed: SQLite to SQLite, and into and out of PostgreSQL (the server of
+# CYCLETOKENS_TEST_POSTGRES, else a throwaway cluster from tests/postgres/start.sh, stopped after).
+migrate() {
+  say "migrate (issue 13: migrate-store of a seeded ledger between SQLite and PostgreSQL)"
+  local pg_dir="" server="${CYCLETOKENS_TEST_POSTGRES:-}" status=0
+  if [ -z "$server" ]; then
+    pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/cycletokens-bench-pg.XXXXXX")
+    if bash tests/postgres/start.sh "$pg_dir" >/dev/null; then
+      server=$(. "$pg_dir/env" && echo "$CYCLETOKENS_TEST_POSTGRES")
+    else
+      say "no PostgreSQL cluster: measuring SQLite only"
+    fi
+  fi
+  local args=(--size 100000 --work "$work/ledger")
+  [ -n "$server" ] && args+=(--postgres "$server")
+  "${bench[@]}" migrate "${args[@]}" || status=$?
+  [ -n "$pg_dir" ] && bash tests/postgres/stop.sh "$pg_dir"
+  return "$status"
+}
+
 for mode in "${modes[@]}"; do
   case "$mode" in
-    startup | ledger | reservations | hop | memory | share | http | backends) ;;
+    startup | ledger | reservations | hop | memory | share | http | backends | migrate) ;;
     *)
-      echo "unknown mode '$mode' (modes: all startup ledger reservations hop memory share http backends)" >&2
+      echo "unknown mode '$mode' (modes: all startup ledger reservations hop memory share http backends migrate)" >&2
       exit 2
       ;;
   esac

@@ -3,6 +3,7 @@ using CycleTokens.Bench.Backends;
 using CycleTokens.Bench.Hop;
 using CycleTokens.Bench.Http;
 using CycleTokens.Bench.Ledger;
+using CycleTokens.Bench.Migrate;
 using CycleTokens.Bench.Share;
 using CycleTokens.Bench.Startup;
 
@@ -27,6 +28,7 @@ internal static class Program
         root.Subcommands.Add(LoopMode.Create());
         root.Subcommands.Add(ReservationMode.Create());
         root.Subcommands.Add(BackendsMode.Create());
+        root.Subcommands.Add(MigrateMode.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -30,6 +30,15 @@ public enum LedgerErrorCode
     /// <summary>The API key has been revoked: revocation is final, so it cannot be changed.</summary>
     KeyRevoked,
 
+    /// <summary>The debit is above the credential's max_per_call, or would take its UTC-day total above max_per_day.</summary>
+    BudgetExceeded,
+
+    /// <summary>
+    /// The debit is above the credential's confirm_above and the human has not confirmed it (or confirmed less than it
+    /// now needs); <see cref="LedgerException.Debit"/> says what it is. Never stored as a keyed call's outcome.
+    /// </summary>
+    ConfirmationRequired,
+
     /// <summary>The reservation has already been settled or voided.</summary>
     ReservationNotHeld,
 

@@ -29,6 +29,9 @@ public sealed class LedgerException : Exception
     /// <summary>True when the failure was stored by an earlier call with the same idempotency key.</summary>
     public bool Replayed { get; }
 
+    /// <summary>For <see cref="LedgerErrorCode.ConfirmationRequired"/>: the debit to put to the human; else null.</summary>
+    public Budgets.PendingDebit? Debit { get; init; }
+
     internal LedgerException AsReplayed() => new(Code, Message, Field, replayed: true);
 
     internal static LedgerException Invalid(string field, string rule, string got) =>

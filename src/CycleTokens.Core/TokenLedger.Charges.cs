@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Budgets;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Events;
 using CycleTokens.Core.History;
@@ -31,9 +32,22 @@ public sealed partial class TokenLedger
 
     /// <summary>Charges a catalogue operation: debits the total and credits creator and platform in one transaction.</summary>
     /// <exception cref="LedgerException">Invalid argument, insufficient tokens, or a key reused with other arguments.</exception>
-    public Task<ChargeResult> ChargeAsync(string account, ChargeRequest request, CancellationToken cancellationToken = default)
+    public Task<ChargeResult> ChargeAsync(string account, ChargeRequest request, CancellationToken cancellationToken = default) =>
+        ChargeAsync(account, request, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ChargeAsync(string, ChargeRequest, CancellationToken)"/>, within <paramref name="spender"/>'s budget
+    /// (none when null): the charge is counted on its credential's UTC day in the same transaction.
+    /// </summary>
+    /// <exception cref="LedgerException">
+    /// Also BudgetExceeded (above max_per_call or max_per_day; stored as a keyed call's outcome, like a short balance) and
+    /// ConfirmationRequired (above confirm_above and not confirmed, or above what was confirmed; never stored, so the
+    /// confirmed retry runs). Nothing is written then.
+    /// </exception>
+    public Task<ChargeResult> ChargeAsync(string account, ChargeRequest request, Spender? spender, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        CheckSpender(spender);
         Check.UserAccount(account);
         var op = CheckKnown(Check.OperationName(request.Operation));
         var paramsHash = _paramsHashes.Of(request.Params);
@@ -53,8 +67,12 @@ public sealed partial class TokenLedger
             {
                 var user = EnsureUser(account);
                 var quote = Quote(user, op, paramsHash, quantity);
-                var (fromAllowance, fromPurchased) = Draw(user, quote.TotalPrice);
-                return PostCharge(account, user, new ChargePosting(quote, paramsHash, creator, metadata, key, DebitUser(account, fromAllowance, fromPurchased), user.MonthKey, Reference: null));
+                var total = quote.TotalPrice;
+                var (fromAllowance, fromPurchased) = Draw(user, total);
+                CountDebit(spender, "charge", quantity == 1 ? $"charge for {op}" : $"charge for {op} x {quantity}", total, user.Balance - total);
+                var charge = PostCharge(account, user, new ChargePosting(quote, paramsHash, creator, metadata, key, DebitUser(account, fromAllowance, fromPurchased), user.MonthKey, Reference: null));
+                NoteDebit(user, charge.BalanceAfter, charge.TransactionId);
+                return charge;
             },
             static r => r with { Replayed = true },
             cancellationToken,
@@ -63,8 +81,17 @@ public sealed partial class TokenLedger
 
     /// <summary>Spends a caller-given amount on a named operation (no catalogue price); the platform receives it.</summary>
     /// <exception cref="LedgerException">Invalid argument, insufficient tokens, or a key reused with other arguments.</exception>
-    public Task<SpendResult> SpendAsync(string account, long amount, string operation, JsonElement? metadata = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    public Task<SpendResult> SpendAsync(string account, long amount, string operation, JsonElement? metadata = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        SpendAsync(account, amount, operation, metadata, idempotencyKey, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SpendAsync(string, long, string, JsonElement?, string?, CancellationToken)"/>, within
+    /// <paramref name="spender"/>'s budget (none when null).
+    /// </summary>
+    /// <exception cref="LedgerException">Also BudgetExceeded and ConfirmationRequired, as for a charge; nothing is written then.</exception>
+    public Task<SpendResult> SpendAsync(string account, long amount, string operation, JsonElement? metadata, string? idempotencyKey, Spender? spender, CancellationToken cancellationToken = default)
     {
+        CheckSpender(spender);
         Check.UserAccount(account);
         Check.Amount(amount);
         var op = Check.OperationName(operation);
@@ -82,6 +109,7 @@ public sealed partial class TokenLedger
             {
                 var user = EnsureUser(account);
                 var (fromAllowance, fromPurchased) = Draw(user, amount);
+                CountDebit(spender, "spend", $"spend on {op}", amount, user.Balance - amount);
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(AccountNames.Platform, Posting.Main, amount));
                 var row = _journal.Append(
@@ -93,6 +121,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 Emit(LedgerEventNames.TokenSpent, account, ("amount", amount), ("operation", op), ("transaction_id", row.Id), ("platform_share", amount), ("balance", row.BalanceAfter));
+                NoteDebit(user, row.BalanceAfter, row.Id);
                 return new SpendResult(row.Id, op, amount, row.BalanceAfter, _now, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },

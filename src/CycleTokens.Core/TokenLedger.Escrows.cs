@@ -1,4 +1,5 @@
 using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Budgets;
 using CycleTokens.Core.Escrows;
 using CycleTokens.Core.Events;
 using CycleTokens.Core.History;
@@ -12,9 +13,19 @@ public sealed partial class TokenLedger
 {
     /// <summary>Holds tokens from the user (allowance first) in a new escrow for a job at a fab.</summary>
     /// <exception cref="LedgerException">Invalid argument, insufficient tokens, or a key reused with other arguments.</exception>
-    public Task<EscrowResult> CreateEscrowAsync(string account, EscrowRequest request, CancellationToken cancellationToken = default)
+    public Task<EscrowResult> CreateEscrowAsync(string account, EscrowRequest request, CancellationToken cancellationToken = default) =>
+        CreateEscrowAsync(account, request, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CreateEscrowAsync(string, EscrowRequest, CancellationToken)"/>, within <paramref name="spender"/>'s
+    /// budget (none when null). The hold counts on the credential's day until a cancellation gives it back (a release
+    /// pays the fab: it stays counted).
+    /// </summary>
+    /// <exception cref="LedgerException">Also BudgetExceeded and ConfirmationRequired, as for a charge; nothing is written then.</exception>
+    public Task<EscrowResult> CreateEscrowAsync(string account, EscrowRequest request, Spender? spender, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        CheckSpender(spender);
         Check.UserAccount(account);
         Check.Amount(request.Amount);
         var job = Check.Text(request.JobId, "job_id", 200);
@@ -39,6 +50,7 @@ public sealed partial class TokenLedger
                 var user = EnsureUser(account);
                 var (fromAllowance, fromPurchased) = Draw(user, request.Amount);
                 var id = _ids.NewId("esc");
+                CountHold(spender, id, "escrow_hold", $"escrow hold for job {Check.Shown(job)} at fab {fab}", request.Amount, user.Balance - request.Amount);
                 long? expiresMs = request.ExpiresInHours is { } h ? _nowMs + (h * 3_600_000L) : null;
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(AccountNames.Escrow(id), Posting.Main, request.Amount));
@@ -65,6 +77,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     expiresMs));
                 Emit(LedgerEventNames.EscrowCreated, account, ("escrow_id", id), ("amount", request.Amount), ("job_id", job), ("fab_id", fab), ("balance", row.BalanceAfter));
+                NoteDebit(user, row.BalanceAfter, row.Id);
                 return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },
@@ -115,6 +128,7 @@ public sealed partial class TokenLedger
                 var user = EnsureUser(account);
                 var escrow = HeldEscrow(account, escrowId);
                 _escrows.Release(escrowId, _nowMs);
+                SettleHold(escrowId, 0);
                 var fab = AccountNames.Fab(escrow.FabId);
                 var row = _journal.Append(
                     new TxDraft(
@@ -189,6 +203,7 @@ public sealed partial class TokenLedger
         var user = LoadUser(account)!;
         var expired = monthKey < user.MonthKey ? allowancePart : 0;
         _escrows.Cancel(escrowId, _nowMs);
+        SettleHold(escrowId, escrow.Amount);
         var row = _journal.Append(
             new TxDraft(
                 TransactionKind.Escrow.ToWireName(),

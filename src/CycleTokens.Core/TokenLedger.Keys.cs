@@ -20,7 +20,7 @@ public sealed partial class TokenLedger
     /// <param name="role">Agent (the default) or operator.</param>
     /// <param name="name">An optional label, 1-100 characters.</param>
     /// <param name="expiresInDays">Days until it expires, 1-3650; null for never.</param>
-    /// <param name="budget">Spend limits (stored and shown; enforced by a later version).</param>
+    /// <param name="budget">Spend limits, enforced on every debit made with the key (see <see cref="Budgets.Spender"/>).</param>
     /// <param name="cancellationToken">Cancels the wait for the ledger.</param>
     /// <exception cref="LedgerException">An argument breaks its rule (InvalidArgument, naming it); nothing is written.</exception>
     public Task<CreatedKey> CreateKeyAsync(

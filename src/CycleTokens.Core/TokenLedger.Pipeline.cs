@@ -85,7 +85,7 @@ public sealed partial class TokenLedger
             {
                 result = write.Body();
             }
-            catch (LedgerException failure) when (key is not null)
+            catch (LedgerException failure) when (key is not null && failure.Code != LedgerErrorCode.ConfirmationRequired)
             {
                 // Undo the effects, keep the failure as the key's outcome (and the due work).
                 _db.RollbackToSavepoint();
@@ -107,7 +107,8 @@ public sealed partial class TokenLedger
         }
         catch (LedgerException failure) when (owed)
         {
-            // A business failure (or a reused key): undo the call, keep the due work.
+            // A business failure (or a reused key, or a debit awaiting the human's confirmation, which a keyed call must
+            // not keep as its outcome: the confirmed retry has to run): undo the call, keep the due work.
             _db.RollbackToSavepoint();
             _pending.Clear();
             write.Fail(failure, due);

@@ -33,6 +33,8 @@ public sealed partial class TokenLedger
             new ChargePosting(quote, stored.ParamsHash, reservation.CreatorId, metadata ?? reservation.Metadata, key, [new Posting(AccountNames.Hold(reservation.Id), Posting.Main, -total)], user.MonthKey, reservation.Id));
         var end = new ReservationEnd(ReservationStatus.Settled, _nowMs, quantity, total, released, expired, charge.TransactionId);
         _reservations.End(reservation.Id, end);
+        // Only what was charged stays counted on the budget day of the hold.
+        SettleHold(reservation.Id, reservation.Held - total);
         Log.ReservationEnded(_logger, reservation.Id, account, ReservationStatus.Settled, "settled");
         Emit(
             LedgerEventNames.ReservationSettled,
@@ -61,6 +63,7 @@ public sealed partial class TokenLedger
         var balanceAfter = balance ?? LoadUser(account)!.Balance;
         var end = new ReservationEnd(status, _nowMs, null, null, released, expired, null);
         _reservations.End(reservation.Id, end);
+        SettleHold(reservation.Id, reservation.Held);
         Log.ReservationEnded(_logger, reservation.Id, account, status, reason);
         Emit(
             status == ReservationStatus.Expired ? LedgerEventNames.ReservationExpired : LedgerEventNames.ReservationVoided,

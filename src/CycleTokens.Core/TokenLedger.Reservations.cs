@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Budgets;
 using CycleTokens.Core.Events;
 using CycleTokens.Core.History;
 using CycleTokens.Core.Idempotency;
@@ -18,14 +19,24 @@ public sealed partial class TokenLedger
     public const int MaxReservationSeconds = 86_400;
 
     /// <summary>
-    /// Prices an operation exactly as <see cref="ChargeAsync"/> would now (cache and batch discounts) and holds that total
+    /// Prices an operation exactly as <see cref="ChargeAsync(string, Charges.ChargeRequest, CancellationToken)"/> would now (cache and batch discounts) and holds that total
     /// from the balance (allowance first) in <c>hold:&lt;id&gt;</c> until it is settled, voided or expires.
     /// </summary>
     /// <remarks>The unit price is fixed now: a settle charges at it, whatever the catalogue or cache say by then.</remarks>
     /// <exception cref="LedgerException">Invalid argument, insufficient tokens, or a key reused with other arguments.</exception>
-    public Task<ReservationResult> ReserveAsync(string account, ReservationRequest request, CancellationToken cancellationToken = default)
+    public Task<ReservationResult> ReserveAsync(string account, ReservationRequest request, CancellationToken cancellationToken = default) =>
+        ReserveAsync(account, request, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReserveAsync(string, ReservationRequest, CancellationToken)"/>, within <paramref name="spender"/>'s
+    /// budget (none when null): the hold is a debit of the credential's UTC day, and what the reservation returns when it
+    /// ends (all of it voided or expired, the unused part settled) is given back to that day.
+    /// </summary>
+    /// <exception cref="LedgerException">Also BudgetExceeded and ConfirmationRequired, as for a charge; nothing is written then.</exception>
+    public Task<ReservationResult> ReserveAsync(string account, ReservationRequest request, Spender? spender, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        CheckSpender(spender);
         Check.UserAccount(account);
         var op = CheckKnown(Check.OperationName(request.Operation));
         var paramsHash = _paramsHashes.Of(request.Params);
@@ -48,6 +59,7 @@ public sealed partial class TokenLedger
                 var quote = Quote(user, op, paramsHash, quantity);
                 var (fromAllowance, fromPurchased) = Draw(user, quote.TotalPrice);
                 var id = _ids.NewId("res");
+                CountHold(spender, id, "reservation_hold", quantity == 1 ? $"reservation for {op}" : $"reservation for {op} x {quantity}", quote.TotalPrice, user.Balance - quote.TotalPrice);
                 var hold = AccountNames.Hold(id);
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(hold, Posting.Main, quote.TotalPrice));
@@ -73,6 +85,7 @@ public sealed partial class TokenLedger
                     ("held", quote.TotalPrice),
                     ("expires_at", FromMs(expiresMs)),
                     ("balance", row.BalanceAfter));
+                NoteDebit(user, row.BalanceAfter, row.Id);
                 return new ReservationResult(Held(stored), row.BalanceAfter, Replayed: false);
             },
             static r => r with { Replayed = true },

@@ -35,6 +35,8 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IHistoryStore _history;
     private readonly IRefundStore _refunds;
     private readonly IVerificationStore _verification;
+    private readonly ICredentialSpendStore _spend;
+    private readonly ILowBalanceStore _lowBalance;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly WriteBatch _writes;
     private readonly TimeProvider _time;
@@ -76,6 +78,8 @@ public sealed partial class TokenLedger : IDisposable
         _history = _stores.History;
         _refunds = _stores.Refunds;
         _verification = _stores.Verification;
+        _spend = _stores.CredentialSpend;
+        _lowBalance = _stores.LowBalance;
     }
 
     /// <summary>Raised after each committed change, once per event, on the thread that made the change.</summary>

@@ -30,6 +30,9 @@ public static class LedgerEventNames
     /// <summary>An operator cleared the account's data.</summary>
     public const string DataCleared = "data-cleared";
 
+    /// <summary>A debit took the balance below the account's low-balance threshold (once per crossing).</summary>
+    public const string LowBalance = "low-balance";
+
     /// <summary>A reservation held an operation's quoted total.</summary>
     public const string ReservationCreated = "reservation-created";
 

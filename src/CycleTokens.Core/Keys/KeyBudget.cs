@@ -1,9 +1,9 @@
 namespace CycleTokens.Core.Keys;
 
-/// <summary>A key's spend limits in tokens; each is optional (null: no limit).</summary>
+/// <summary>A credential's spend limits in tokens (an API key's, stored with it; or a stdio server's); each is optional (null: no limit).</summary>
 /// <remarks>
-/// Stored and shown with the key; enforcement (refusing debits above a limit, asking the human above
-/// <see cref="ConfirmAbove"/>) comes with a later version, so today these limit nothing. Each is 0 to
+/// The engine enforces them on every debit given a <see cref="Budgets.Spender"/> with this budget: it refuses debits
+/// above a hard limit and needs the human's confirmation above <see cref="ConfirmAbove"/>. Each is 0 to
 /// 1,000,000,000,000; 0 is a real limit (a key that may not debit), not "none".
 /// </remarks>
 /// <param name="MaxPerCall">The largest single debit the key may cause.</param>

@@ -54,6 +54,15 @@ internal sealed class LedgerStores : IDisposable
     /// <summary>Verification reads.</summary>
     public required IVerificationStore Verification { get; init; }
 
+    /// <summary>Whole tables, for copying the ledger to another store.</summary>
+    public required ITableStore Tables { get; init; }
+
+    /// <summary>Budgets: credentials' daily totals and the holds counted in them.</summary>
+    public required ICredentialSpendStore CredentialSpend { get; init; }
+
+    /// <summary>Low-balance thresholds and alert state.</summary>
+    public required ILowBalanceStore LowBalance { get; init; }
+
     /// <inheritdoc />
     public void Dispose() => Connection.Dispose();
 }

@@ -51,7 +51,7 @@ internal sealed class CliApp(TextWriter output, TextWriter error, bool errorIsTe
         root.Options.Add(CliOptions.Json);
         root.SetAction((result, ct) => ServeCommand.RunAsync(result, ct));
         root.Subcommands.Add(ServeCommand.Create());
-        foreach (var command in AccountCommands.Create(this).Concat(LedgerAdminCommands.Create(this)).Concat(EscrowCommands.Create(this)).Concat(PurchaseCommands.Create(this)).Concat(KeyCommands.Create(this)).Concat(ReceiptCommands.Create(this)))
+        foreach (var command in AccountCommands.Create(this).Concat(LedgerAdminCommands.Create(this)).Concat(EscrowCommands.Create(this)).Concat(PurchaseCommands.Create(this)).Concat(KeyCommands.Create(this)).Concat(ReceiptCommands.Create(this)).Concat(MigrateStoreCommand.Create(this)))
         {
             root.Subcommands.Add(command);
         }

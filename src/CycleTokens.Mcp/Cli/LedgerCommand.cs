@@ -24,15 +24,33 @@ internal static class LedgerCommand
     public static void SetAction(this Command command, CliApp app, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, bool readOnly = false, bool receipts = false) =>
         command.SetAction((result, ct) => RunAsync(app, result, action, readOnly, receipts, ct));
 
-    private static async Task<int> RunAsync(CliApp app, ParseResult result, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, bool readOnly, bool receipts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="action"/> with the ledger options of the settings (month time zone, busy timeout...) but no
+    /// ledger opened, for a command that opens ledgers itself; failures leave as every command's do.
+    /// </summary>
+    public static void SetOptionsAction(this Command command, CliApp app, Func<ParseResult, LedgerOptions, CliOutput, CancellationToken, Task<int>> action) =>
+        command.SetAction((result, ct) => RunAsync(app, result, action, receipts: false, ct));
+
+    private static Task<int> RunAsync(CliApp app, ParseResult result, Func<ParseResult, TokenLedger, CliOutput, CancellationToken, Task<int>> action, bool readOnly, bool receipts, CancellationToken cancellationToken) =>
+        RunAsync(
+            app,
+            result,
+            async (r, options, o, ct) =>
+            {
+                using var ledger = TokenLedger.Open(options with { ReadOnly = readOnly });
+                return await action(r, ledger, o, ct);
+            },
+            receipts,
+            cancellationToken);
+
+    private static async Task<int> RunAsync(CliApp app, ParseResult result, Func<ParseResult, LedgerOptions, CliOutput, CancellationToken, Task<int>> action, bool receipts, CancellationToken cancellationToken)
     {
         var output = new CliOutput(app.Output, app.Error, result.GetValue(CliOptions.Json), app.ErrorIsTerminal);
         try
         {
             var settings = ServeCommand.Settings(result, app.Environment, app.SettingsFolder);
             var options = receipts ? settings.ToSigningLedgerOptions() : settings.ToLedgerOptions();
-            using var ledger = TokenLedger.Open(options with { ReadOnly = readOnly });
-            return await action(result, ledger, output, cancellationToken);
+            return await action(result, options, output, cancellationToken);
         }
         catch (Exception ex) when (Describe(ex) is { } failure)
         {
@@ -49,6 +67,7 @@ internal static class LedgerCommand
         // A ledger that cannot be opened is a problem with the file, not with how the command was written: exit 1.
         LedgerOpenException => ("cycletokens: " + ex.Message, BusinessFailure),
         LedgerUnavailableException => ("cycletokens: " + ex.Message, BusinessFailure),
+        Core.Migration.StoreCopyException => ("cycletokens: " + ex.Message, BusinessFailure),
         IOException or UnauthorizedAccessException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException => ("cycletokens: " + ex.Message, BusinessFailure),
         _ => null,
     };

@@ -35,6 +35,10 @@ internal static class ServeCommand
     public static readonly Option<string?> JwtAudience = new("--jwt-audience") { Description = "HTTP: the audience a JWT must be issued for; needs --jwt-authority (env CYCLETOKENS_JWT_AUDIENCE)." };
     public static readonly Option<string?> JwtAccountClaim = new("--jwt-account-claim") { Description = "HTTP: the JWT claim naming the account a token bills (default sub; env CYCLETOKENS_JWT_ACCOUNT_CLAIM)." };
 
+    public static readonly Option<string?> MaxPerCall = new("--max-per-call") { Description = "Budget: refuse a single debit above this many tokens (stdio; over HTTP, for JWT credentials: API keys have their own; env CYCLETOKENS_MAX_PER_CALL)." };
+    public static readonly Option<string?> MaxPerDay = new("--max-per-day") { Description = "Budget: refuse debits past this many tokens per UTC day (stdio; over HTTP, for JWT credentials; env CYCLETOKENS_MAX_PER_DAY)." };
+    public static readonly Option<string?> ConfirmAbove = new("--confirm-above") { Description = "Budget: ask the user (MCP elicitation) before a debit above this many tokens (stdio; over HTTP, for JWT credentials; env CYCLETOKENS_CONFIRM_ABOVE)." };
+
     // Limits and the JWT settings: meaningful only with --http.
     private static readonly Option<string?>[] HttpOnlyOptions =
         [MaxRequestBytes, RateLimit, RateBurst, MaxSessionsPerCredential, SessionIdleMinutes, ShutdownSeconds, JwtAuthority, JwtAudience, JwtAccountClaim];
@@ -62,6 +66,9 @@ internal static class ServeCommand
         command.Options.Add(Operator);
         command.Options.Add(LogFile);
         command.Options.Add(Http);
+        command.Options.Add(MaxPerCall);
+        command.Options.Add(MaxPerDay);
+        command.Options.Add(ConfirmAbove);
         foreach (var option in HttpOnlyOptions)
         {
             command.Options.Add(option);
@@ -89,9 +96,19 @@ internal static class ServeCommand
             ["JwtAccountClaim"] = result.GetValue(JwtAccountClaim),
             ["ReceiptKeys"] = result.GetValue(ReceiptKeys),
             ["ReceiptIssuer"] = result.GetValue(ReceiptIssuer),
+            ["MaxPerCall"] = result.GetValue(MaxPerCall),
+            ["MaxPerDay"] = result.GetValue(MaxPerDay),
+            ["ConfirmAbove"] = result.GetValue(ConfirmAbove),
         },
         basePath,
         environment);
+
+    private static string ServeOption(string setting) => setting switch
+    {
+        "MaxPerCall" => MaxPerCall.Name,
+        "MaxPerDay" => MaxPerDay.Name,
+        _ => ConfirmAbove.Name,
+    };
 
     public static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
@@ -117,6 +134,11 @@ internal static class ServeCommand
             }
 
             jwt = settings.ToJwtSettings();
+            if (settings.Http is not null && jwt is null && ServerSettings.BudgetSettings.FirstOrDefault(settings.Sources.ContainsKey) is { } budget)
+            {
+                throw new SettingsException($"{settings.Named(budget)} applies over HTTP only to JWT credentials (give --jwt-authority and --jwt-audience); an API key carries its own budget: cycletokens keys update KEY_ID {ServeOption(budget)} N");
+            }
+
             Log.Logger = Logging.Create(settings);
         }
         catch (Exception ex) when (ex is SettingsException or LedgerException)
@@ -140,7 +162,7 @@ internal static class ServeCommand
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
             builder.Services.AddSerilog(Log.Logger, dispose: false);
             var unanswered = new UnansweredRequests();
-            builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator), unanswered).WithStdioServerTransport();
+            builder.Services.AddCycleTokensMcp(ledger, new ServerMode(settings.Account, settings.Operator) { Budget = settings.ToBudget() }, unanswered).WithStdioServerTransport();
             // The SDK's stdio transport over an input that holds the end of input back until every request read has
             // been answered (see DrainingInput); it replaces the registration's own, which is never created.
             var transport = new TaskCompletionSource<ITransport>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -156,6 +178,11 @@ internal static class ServeCommand
             }));
             using var host = builder.Build();
             Log.Information("Serving {Mode} MCP on stdio for {Account} with ledger {Database}", settings.Operator ? "operator" : "agent", settings.Account, ledger.DatabasePath);
+            if (settings.ToBudget() is { } budget && budget != Core.Keys.KeyBudget.None)
+            {
+                Log.Information("Budget: max_per_call {MaxPerCall}, max_per_day {MaxPerDay}, confirm_above {ConfirmAbove} tokens", budget.MaxPerCall, budget.MaxPerDay, budget.ConfirmAbove);
+            }
+
             await host.RunAsync(cancellationToken);
             var locks = ledger.WriteLockStatistics;
             Log.Information(

@@ -34,7 +34,11 @@ internal sealed class Callers(ServerMode? fixedMode)
     {
         if (user?.FindFirst(AccountClaim)?.Value is { } account)
         {
-            return new ServerMode(account, user.FindFirst(RoleClaim)?.Value == OperatorRole);
+            return new ServerMode(account, user.FindFirst(RoleClaim)?.Value == OperatorRole)
+            {
+                Credential = user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? throw new McpException("This request's credential has no id."),
+                Budget = BudgetClaims.Read(user),
+            };
         }
 
         return fixedMode ?? throw new McpException("This request carries no credential.");

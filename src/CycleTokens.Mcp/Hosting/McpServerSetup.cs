@@ -17,7 +17,8 @@ internal static class McpServerSetup
         "CycleTokens bills this session per CAD operation in tokens (100 tokens = EUR 1.00). " +
         "Estimate before charging (estimate_operation); for an operation that may run long or fail, reserve_operation first, then settle_reservation " +
         "what ran or void_reservation; pass an idempotency_key on every charge, spend, reservation, escrow and purchase so retries are safe, " +
-        "and read get_balance or the tokens://balance resource for what is left.";
+        "and read get_balance or the tokens://balance resource for what is left. " +
+        "Debits may be limited by this session's budget (get_budget), and ones above its confirm_above ask the user first.";
 
     /// <param name="services">The host's services.</param>
     /// <param name="ledger">The open ledger.</param>
@@ -33,6 +34,7 @@ internal static class McpServerSetup
         services.AddSingleton<SubscriptionHub>();
         services.AddSingleton<EventForwarder>();
         services.AddSingleton<ToolCatalog>();
+        services.AddSingleton<Confirmation>();
         services.AddSingleton<ToolDispatcher>();
         services.AddSingleton<ResourceCatalog>();
         services.AddSingleton<PromptCatalog>();

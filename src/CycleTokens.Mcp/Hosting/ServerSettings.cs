@@ -19,7 +19,11 @@ internal sealed class ServerSettings
         nameof(MaxRequestBytes), nameof(RateLimit), nameof(RateBurst), nameof(MaxSessionsPerCredential), nameof(SessionIdleMinutes),
         nameof(ShutdownSeconds), nameof(JwtAuthority), nameof(JwtAudience), nameof(JwtAccountClaim), nameof(ReceiptKeys),
         nameof(ReceiptIssuer),
+        nameof(MaxPerCall), nameof(MaxPerDay), nameof(ConfirmAbove),
     ];
+
+    /// <summary>The budget settings: a stdio server's own, or over HTTP every JWT credential's (API keys carry theirs).</summary>
+    public static readonly IReadOnlyList<string> BudgetSettings = [nameof(MaxPerCall), nameof(MaxPerDay), nameof(ConfirmAbove)];
 
     /// <summary>The settings that only the HTTP server has (service.md §1 limits, §2 OAuth resource server).</summary>
     public static readonly IReadOnlyList<string> HttpOnly =
@@ -113,6 +117,18 @@ internal sealed class ServerSettings
         return options with { ReceiptKeysPath = ReceiptKeyFile(options.DatabasePath) };
     }
 
+    /// <summary>Budget: the largest single debit in tokens, or null for no limit.</summary>
+    public long? MaxPerCall { get; set; }
+
+    /// <summary>Budget: the most debited per UTC day in tokens, or null for no limit.</summary>
+    public long? MaxPerDay { get; set; }
+
+    /// <summary>Budget: debits above this many tokens ask the human first, or null for never.</summary>
+    public long? ConfirmAbove { get; set; }
+
+    /// <summary>The budget these settings give (agent-billing spec §2).</summary>
+    public Core.Keys.KeyBudget ToBudget() => new(MaxPerCall, MaxPerDay, ConfirmAbove);
+
     /// <summary>The HTTP server's limits from these settings.</summary>
     public HttpLimits ToHttpLimits() => new(
         MaxRequestBytes, RateLimit, RateBurst, TimeSpan.FromMinutes(SessionIdleMinutes), TimeSpan.FromSeconds(ShutdownSeconds), MaxSessionsPerCredential);
@@ -136,7 +152,7 @@ internal sealed class ServerSettings
 
         return JwtAudience is null
             ? throw new SettingsException($"{Named(nameof(JwtAuthority))} needs --jwt-audience (or CYCLETOKENS_JWT_AUDIENCE) as well: tokens are accepted only when issued for this server")
-            : new JwtSettings(JwtAuthority, JwtAudience, JwtAccountClaim);
+            : new JwtSettings(JwtAuthority, JwtAudience, JwtAccountClaim) { Budget = ToBudget() };
     }
 
     public static string DefaultDatabasePath() =>

@@ -18,6 +18,9 @@ internal static class SettingsLoader
     private const string EnvPrefix = "CYCLETOKENS_";
     private const string FileName = "appsettings.json";
 
+    // The engine's range for budget limits (as for an API key's): 0, a real limit, up to the largest amount.
+    private const long MaxTokens = 1_000_000_000_000;
+
     /// <summary>Loads settings; <paramref name="overrides"/> are the command-line values given (null = not given).</summary>
     /// <exception cref="SettingsException">appsettings.json cannot be read, or a value has the wrong form.</exception>
     public static ServerSettings Load(IReadOnlyDictionary<string, string?> overrides, string? basePath = null, IDictionary? environment = null)
@@ -69,6 +72,9 @@ internal static class SettingsLoader
             case nameof(ServerSettings.JwtAccountClaim): settings.JwtAccountClaim = Word(value, source, "a claim name", "sub"); break;
             case nameof(ServerSettings.ReceiptKeys): settings.ReceiptKeys = FilePath(value, source, "the receipt key file"); break;
             case nameof(ServerSettings.ReceiptIssuer): settings.ReceiptIssuer = Word(value, source, "an issuer name", "https://billing.example.com"); break;
+            case nameof(ServerSettings.MaxPerCall): settings.MaxPerCall = Whole(value, source, 0, MaxTokens, "tokens"); break;
+            case nameof(ServerSettings.MaxPerDay): settings.MaxPerDay = Whole(value, source, 0, MaxTokens, "tokens"); break;
+            case nameof(ServerSettings.ConfirmAbove): settings.ConfirmAbove = Whole(value, source, 0, MaxTokens, "tokens"); break;
             default: throw new InvalidOperationException("no setting " + name);
         }
     }

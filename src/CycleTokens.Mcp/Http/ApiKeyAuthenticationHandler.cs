@@ -13,7 +13,8 @@ namespace CycleTokens.Mcp.Http;
 /// <summary>
 /// <c>Authorization: Bearer ctk_…</c>: looks the key up in the ledger on every request, so a revocation (by this host
 /// or another sharing the ledger) is effective on the very next request, also for sessions already open. The
-/// principal carries the key id (the user id the SDK binds sessions to), the key's account and its role.
+/// principal carries the key id (the user id the SDK binds sessions to), the key's account, its role and its budget
+/// (so a budget change, too, applies from the next request).
 /// </summary>
 internal sealed partial class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder, TokenLedger ledger)
@@ -52,6 +53,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
                 new Claim(ClaimTypes.NameIdentifier, key.Id),
                 new Claim(Callers.AccountClaim, key.Account),
                 new Claim(Callers.RoleClaim, key.Role == KeyRole.Operator ? Callers.OperatorRole : Callers.AgentRole),
+                .. BudgetClaims.Of(key.Budget),
             ],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

@@ -55,12 +55,14 @@ internal sealed partial class JwtCredentialEvents(JwtSettings settings, ILogger<
             ? Callers.OperatorRole
             : Callers.AgentRole;
 
-        // Only these three claims, as for an API key: nothing else in the token can reach a tool or the session binding.
+        // Only these claims, as for an API key: nothing else in the token can reach a tool or the session binding. A
+        // token carries no budget of its own; the server's budget flags are every JWT credential's.
         context.Principal = new ClaimsPrincipal(new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.NameIdentifier, "jwt:" + context.SecurityToken.Issuer + " " + subject),
                 new Claim(Callers.AccountClaim, account),
                 new Claim(Callers.RoleClaim, role),
+                .. BudgetClaims.Of(settings.Budget),
             ],
             context.Scheme.Name));
         return Task.CompletedTask;

@@ -15,6 +15,12 @@ internal sealed record JwtSettings(Uri Authority, string Audience, string Accoun
     /// <summary>The account claim when none is configured: the token's subject.</summary>
     public const string DefaultAccountClaim = "sub";
 
+    /// <summary>
+    /// The budget of every JWT credential (each subject counts its own day), from the server's budget flags: an identity
+    /// provider's token has no budget of its own, unlike an API key. None by default.
+    /// </summary>
+    public Core.Keys.KeyBudget Budget { get; init; } = Core.Keys.KeyBudget.None;
+
     /// <summary>The authority as the operator wrote it (no slash added), as RFC 9728 metadata lists it.</summary>
     public string Issuer => Authority.OriginalString;
 

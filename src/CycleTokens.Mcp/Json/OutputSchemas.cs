@@ -86,5 +86,9 @@ internal static partial class OutputSchemas
     public static JsonObject Verification() => Output(
         ("ok", Bool), ("transactions", Int), ("accounts", Int), ("postings_sum", Int), ("hash_chain_ok", Bool), ("integrity_ok", Bool), ("problems", Arr));
 
+    public static JsonObject Budget() => Output(
+        ("credential", Str), ("max_per_call", IntOrNull), ("max_per_day", IntOrNull), ("confirm_above", IntOrNull), ("day", Str),
+        ("used_today", Int), ("left_today", IntOrNull), ("resets_at", Str));
+
     public static JsonObject Cleared() => Output(("account", Str), ("cleared", Bool), ("cleared_tokens", Int), ("cancelled_escrows", Int), ("balance", Int));
 }

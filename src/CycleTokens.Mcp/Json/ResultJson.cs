@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Admin;
+using CycleTokens.Core.Budgets;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
 using CycleTokens.Core.History;
@@ -74,6 +75,26 @@ internal static partial class ResultJson
         ["timestamp"] = Wire.Time(c.Timestamp),
         ["replayed"] = c.Replayed,
         ["receipt"] = c.Receipt,
+    };
+
+    public static JsonObject Budget(BudgetStatus b) => new()
+    {
+        ["credential"] = b.Credential,
+        ["max_per_call"] = b.MaxPerCall,
+        ["max_per_day"] = b.MaxPerDay,
+        ["confirm_above"] = b.ConfirmAbove,
+        ["day"] = b.Day.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        ["used_today"] = b.UsedToday,
+        ["left_today"] = b.LeftToday,
+        ["resets_at"] = Wire.Time(b.ResetsAt),
+    };
+
+    public static JsonObject LowBalance(LowBalanceSetting l) => new()
+    {
+        ["account"] = l.Account,
+        ["threshold"] = l.Threshold,
+        ["custom"] = l.Custom,
+        ["tier_default"] = l.TierDefault,
     };
 
     public static JsonObject Spend(SpendResult s) => new()

@@ -32,6 +32,7 @@ internal static partial class AgentTools
                     Metadata = c.Args.Object("metadata"),
                     IdempotencyKey = c.Args.String("idempotency_key"),
                 },
+                c.Spender,
                 c.CancellationToken))),
 
         new("settle_reservation", "Settle a reservation",

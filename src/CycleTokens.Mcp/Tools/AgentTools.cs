@@ -66,6 +66,7 @@ internal static partial class AgentTools
                     Metadata = c.Args.Object("metadata"),
                     IdempotencyKey = c.Args.String("idempotency_key"),
                 },
+                c.Spender,
                 c.CancellationToken))),
 
         new("spend_tokens", "Spend tokens",
@@ -77,7 +78,7 @@ internal static partial class AgentTools
                 Text("idempotency_key", KeyText),
             ],
             OutputSchemas.Spend(), ToolHints.Write,
-            async c => ResultJson.Spend(await c.Ledger.SpendAsync(c.Account, c.Args.Long("amount")!.Value, c.Args.String("operation")!, c.Args.Object("metadata"), c.Args.String("idempotency_key"), c.CancellationToken))),
+            async c => ResultJson.Spend(await c.Ledger.SpendAsync(c.Account, c.Args.Long("amount")!.Value, c.Args.String("operation")!, c.Args.Object("metadata"), c.Args.String("idempotency_key"), c.Spender, c.CancellationToken))),
 
         new("get_transaction_history", "Get transaction history",
             "Lists this account's transactions, newest first, with optional filters; amounts are positive token counts and type gives the direction. Use next_cursor to page.",
@@ -106,6 +107,7 @@ internal static partial class AgentTools
         .. EscrowTools(),
         .. ReservationTools(),
         .. AccountTools(),
+        .. BudgetTools(),
     ];
 
     private static HistoryQuery History(ToolArguments a) => new()
@@ -141,6 +143,7 @@ internal static partial class AgentTools
                     ExpiresInHours = c.Args.Int("expires_in_hours"),
                     IdempotencyKey = c.Args.String("idempotency_key"),
                 },
+                c.Spender,
                 c.CancellationToken))),
 
         new("get_escrow", "Get an escrow",

@@ -11,12 +11,13 @@ using ModelContextProtocol.Server;
 namespace CycleTokens.Mcp.Tools;
 
 /// <summary>
-/// The one tools/call handler: finds the tool in this mode, checks the arguments against its parameters, runs it,
+/// The one tools/call handler: finds the tool in this mode, checks the arguments against its parameters, runs it (with
+/// the request's credential and budget, asking the human when a debit needs it: <see cref="Confirmation"/>),
 /// forwards the events it raised, and shapes the result — structured content plus the same JSON as text. Business
 /// failures and invalid arguments become <c>isError</c> results with the engine's one-sentence message; anything
 /// unexpected is logged with a reference the client's message repeats, and nothing internal reaches the client.
 /// </summary>
-internal sealed partial class ToolDispatcher(TokenLedger ledger, Callers callers, ToolCatalog catalog, EventForwarder forwarder, ILogger<ToolDispatcher> logger)
+internal sealed partial class ToolDispatcher(TokenLedger ledger, Callers callers, ToolCatalog catalog, EventForwarder forwarder, Confirmation confirmation, ILogger<ToolDispatcher> logger)
 {
     public async ValueTask<CallToolResult> CallAsync(RequestContext<CallToolRequestParams> context, CancellationToken cancellationToken)
     {
@@ -43,8 +44,13 @@ internal sealed partial class ToolDispatcher(TokenLedger ledger, Callers callers
 
             // The session's own account is created on first use; reading another account an operator names never creates it.
             var missing = account == mode.Account ? Core.Accounts.MissingUser.Create : Core.Accounts.MissingUser.Refuse;
-            var json = await tool.Handler(new ToolContext(ledger, account, args, cancellationToken, missing));
+            var json = await confirmation.RunAsync(context, mode, tool, new ToolContext(ledger, account, args, mode.Spender, cancellationToken, missing));
             result = Success(json);
+        }
+        catch (InputRequiredException)
+        {
+            // A 2026-07-28 confirmation round: the SDK returns the question to the client, which retries with the answer.
+            throw;
         }
         catch (LedgerException failure)
         {

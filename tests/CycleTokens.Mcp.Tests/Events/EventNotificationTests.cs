@@ -244,6 +244,25 @@ public sealed class EventNotificationTests
         Assert.Equal(("voided", 2L), (events[4].Data["reason"]!.GetValue<string>(), events[4].Data["released"]!.GetValue<long>()));
     }
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task LowBalance_IsSentOncePerCrossing_WithBalanceAndThreshold(string version)
+    {
+        var (server, recorder) = await StartListeningAsync(version);
+        await using var _ = server;
+
+        var crossing = await server.CallOkAsync("spend_tokens", """{"amount":950,"operation":"custom.render"}""");
+        await server.CallOkAsync("spend_tokens", """{"amount":10,"operation":"custom.render"}""");
+
+        var names = Events(recorder).Select(e => e.Name).ToList();
+        Assert.Equal(["token-added", "token-spent", "low-balance", "token-spent"], names);
+        var alert = Events(recorder)[2];
+        Assert.Equal("alice", alert.Data["account"]!.GetValue<string>());
+        Assert.Equal(50, alert.Data["balance"]!.GetValue<long>());
+        Assert.Equal(100, alert.Data["threshold"]!.GetValue<long>());
+        Assert.Equal(crossing.GetProperty("transaction_id").GetString(), alert.Data["transaction_id"]!.GetValue<string>());
+    }
+
     private static async Task<(McpTestServer Server, RecordingTransport Recorder)> StartListeningAsync(string version, bool operatorMode = false)
     {
         RecordingTransport? recorder = null;

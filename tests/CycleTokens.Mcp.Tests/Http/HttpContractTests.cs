@@ -52,6 +52,7 @@ public sealed class HttpContractTests
         await Call("get_purchase", $$"""{"purchase_id":"{{purchase}}"}""");
         await Call("export_transactions", """{"format":"csv"}""");
         await Call("export_account_data");
+        await Call("get_budget");
 
         AssertContractFields(Contract.AgentTools, results);
         // 10 charged, 5 spent, 100 released to the fab, 1 settled; the cancelled escrow and the void came back.

@@ -21,6 +21,8 @@ public sealed class ServeSettingsTests
     [InlineData("CYCLETOKENS_MAX_SESSIONS_PER_CREDENTIAL", "lots", "CYCLETOKENS_MAX_SESSIONS_PER_CREDENTIAL must be a whole number of sessions from 1 to 100000 (got 'lots')")]
     [InlineData("CYCLETOKENS_RECEIPT_KEYS", "", "CYCLETOKENS_RECEIPT_KEYS must not be empty: it names the receipt key file")]
     [InlineData("CYCLETOKENS_RECEIPT_ISSUER", "my ledger", "CYCLETOKENS_RECEIPT_ISSUER must be an issuer name of 1-256 characters without spaces")]
+    [InlineData("CYCLETOKENS_MAX_PER_DAY", "lots", "CYCLETOKENS_MAX_PER_DAY must be a whole number of tokens from 0 to 1000000000000 (got 'lots')")]
+    [InlineData("CYCLETOKENS_CONFIRM_ABOVE", "-5", "CYCLETOKENS_CONFIRM_ABOVE must be a whole number of tokens from 0 to 1000000000000 (got '-5')")]
     public async Task BadEnvironmentSetting_ExitsTwo_NamingIt(string variable, string value, string expected)
     {
         using var folder = new TempFolder();
@@ -49,6 +51,9 @@ public sealed class ServeSettingsTests
     [InlineData("--jwt-authority applies only to the HTTP server", "--jwt-authority", "https://login.example.com", "--jwt-audience", "api")]
     [InlineData("--receipt-keys must not be empty: it names the receipt key file", "--receipt-keys", " ")]
     [InlineData("--receipt-issuer must be an issuer name of 1-256 characters without spaces", "--receipt-issuer", "")]
+    [InlineData("--max-per-call must be a whole number of tokens from 0 to 1000000000000 (got '1.5')", "--max-per-call", "1.5")]
+    [InlineData("--max-per-day must be a whole number of tokens from 0 to 1000000000000 (got '1000000000001')", "--max-per-day", "1000000000001")]
+    [InlineData("--confirm-above applies over HTTP only to JWT credentials (give --jwt-authority and --jwt-audience); an API key carries its own budget: cycletokens keys update KEY_ID --confirm-above N", "--http", "http://127.0.0.1:1", "--confirm-above", "100")]
     public async Task BadFlag_ExitsTwo_NamingIt(string expected, params string[] args)
     {
         using var folder = new TempFolder();

@@ -15,9 +15,9 @@ public sealed class StdioProcessTests
     private static readonly string[] AgentTools =
     [
         "cancel_escrow", "charge_for_operation", "create_escrow", "estimate_operation", "export_account_data", "export_transactions",
-        "get_balance", "get_escrow", "get_purchase", "get_reservation", "get_tier", "get_transaction_history", "get_usage", "list_escrows",
-        "list_operations", "list_reservations", "purchase_tokens", "release_escrow", "reserve_operation", "settle_reservation", "spend_tokens",
-        "void_reservation",
+        "get_balance", "get_budget", "get_escrow", "get_purchase", "get_reservation", "get_tier", "get_transaction_history", "get_usage",
+        "list_escrows", "list_operations", "list_reservations", "purchase_tokens", "release_escrow", "reserve_operation", "settle_reservation",
+        "spend_tokens", "void_reservation",
     ];
 
     private static readonly string[] OperatorTools =
@@ -244,6 +244,28 @@ public sealed class StdioProcessTests
         }
 
         Assert.True(File.Exists(db));
+    }
+
+    [Fact]
+    public async Task BudgetFlagsAndVariables_LimitTheStdioServer_AndGetBudgetShowsThem()
+    {
+        using var folder = new TempFolder();
+        var environment = new Dictionary<string, string?> { ["CYCLETOKENS_MAX_PER_DAY"] = "15", ["CYCLETOKENS_CONFIRM_ABOVE"] = "100" };
+
+        await using var client = await ServerProcess.ConnectAsync(["serve", "--db", folder.File("ledger.db"), "--account", "alice", "--max-per-call", "12"], "2025-11-25", environment);
+        var charge = await client.CallToolAsync("charge_for_operation", new Dictionary<string, object?> { ["operation"] = "model.export.step" });
+        var perDay = await client.CallToolAsync("spend_tokens", new Dictionary<string, object?> { ["amount"] = 6, ["operation"] = "custom.render" });
+        var perCall = await client.CallToolAsync("spend_tokens", new Dictionary<string, object?> { ["amount"] = 13, ["operation"] = "custom.render" });
+        var budget = (await client.CallToolAsync("get_budget")).StructuredContent!.Value;
+
+        Assert.True(charge.IsError is not true, McpTestServer.Text(charge));
+        Assert.Equal("max_per_day is 15 tokens; 10 used today, this call needs 6", McpTestServer.Text(perDay));
+        Assert.Equal("max_per_call is 12 tokens; this call needs 13", McpTestServer.Text(perCall));
+        Assert.Equal("stdio:alice", budget.GetProperty("credential").GetString());
+        Assert.Equal(12, budget.GetProperty("max_per_call").GetInt64());
+        Assert.Equal(15, budget.GetProperty("max_per_day").GetInt64());
+        Assert.Equal(100, budget.GetProperty("confirm_above").GetInt64());
+        Assert.Equal(5, budget.GetProperty("left_today").GetInt64());
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 namespace CycleTokens.Mcp.Tests.Support;
 
-/// <summary>The tool table of <c>shared/spec/tools.md</c>, written out once: names, arguments and main result fields.</summary>
+/// <summary>The tool table of <c>shared/spec/tools.md</c> (and agent-billing.md's get_budget), written out once: names, arguments and main result fields.</summary>
 internal static class Contract
 {
     // Declared first: static fields initialise in text order and the tool rows below use these.
@@ -44,6 +44,8 @@ internal static class Contract
         new("get_purchase", ["purchase_id"], [], Purchase, ReadOnly: true),
         new("export_transactions", [], ["format"], ["format", "content", "rows"], ReadOnly: true),
         new("export_account_data", [], [], ["balance", "allowance_balance", "purchased_balance", "tier", "month_start", "transactions", "escrows", "cached_operations"], ReadOnly: true),
+        // agent-billing spec §2.
+        new("get_budget", [], [], ["max_per_call", "max_per_day", "confirm_above", "used_today", "left_today"], ReadOnly: true),
     ];
 
     public static readonly IReadOnlyList<ContractTool> OperatorTools =

@@ -1,7 +1,9 @@
 using System.IO.Pipelines;
 using System.Text.Json;
 using CycleTokens.Core;
+using CycleTokens.Core.Keys;
 using CycleTokens.Mcp.Hosting;
+using CycleTokens.Mcp.Tools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
@@ -42,6 +44,7 @@ internal sealed class McpTestServer : IAsyncDisposable
     public McpClient Client { get; }
 
     /// <summary>Starts a server for <paramref name="account"/> and a client speaking <paramref name="protocolVersion"/> (null: the client's default, 2026-07-28).</summary>
+    /// <param name="budget">The stdio server's budget, as from --max-per-call, --max-per-day, --confirm-above.</param>
     /// <param name="wrapTransport">Optionally wraps the client's transport (outermost), e.g. with a <see cref="RecordingTransport"/>.</param>
     /// <param name="configureServices">Optionally adds to the server's services (e.g. a capturing logger provider).</param>
     /// <param name="hostOnTheFakeClock">
@@ -57,6 +60,7 @@ internal sealed class McpTestServer : IAsyncDisposable
         LedgerOptions? options = null,
         Func<IClientTransport, IClientTransport>? wrapTransport = null,
         Action<IServiceCollection>? configureServices = null,
+        KeyBudget? budget = null,
         bool hostOnTheFakeClock = false)
     {
         var folder = Path.Combine(Path.GetTempPath(), "cycletokens-mcp-tests", Guid.NewGuid().ToString("N"));
@@ -75,8 +79,10 @@ internal sealed class McpTestServer : IAsyncDisposable
             builder.Services.AddSingleton<TimeProvider>(clock);
         }
 
-        builder.Services.AddCycleTokensMcp(ledger, new ServerMode(account, operatorMode))
+        builder.Services.AddCycleTokensMcp(ledger, new ServerMode(account, operatorMode) { Budget = budget ?? KeyBudget.None })
             .WithStreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream());
+        // Confirmations wait on the fake clock, so a test decides when the human's two minutes are up.
+        builder.Services.AddSingleton(new Confirmation(clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<Confirmation>.Instance));
         configureServices?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();

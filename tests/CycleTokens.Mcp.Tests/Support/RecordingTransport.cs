@@ -27,6 +27,15 @@ internal sealed class RecordingTransport(IClientTransport inner) : IClientTransp
         }
     }
 
+    /// <summary>Every message received so far, in wire order.</summary>
+    public IReadOnlyList<JsonRpcMessage> Messages()
+    {
+        lock (_gate)
+        {
+            return [.. _received];
+        }
+    }
+
     /// <summary>Completes with the first message (already received or still to come) that matches.</summary>
     public Task<JsonRpcMessage> WaitForAsync(Func<JsonRpcMessage, bool> match, TimeSpan timeout)
     {

@@ -153,6 +153,21 @@ public sealed class ReservationToolTests
         Assert.Equal($"Reservation {bobs} not found", await server.CallErrorAsync("get_reservation", $$"""{"reservation_id":"{{bobs}}"}"""));
     }
 
+    [Fact]
+    public async Task Reserve_IsADebitOfTheSessionsBudget()
+    {
+        await using var server = await McpTestServer.StartAsync(budget: new Core.Keys.KeyBudget(MaxPerCall: 100, MaxPerDay: 200));
+
+        var refused = await server.CallErrorAsync("reserve_operation", """{"operation":"cam.cnc_toolpath","quantity":2}""");
+        var held = await server.CallOkAsync("reserve_operation", """{"operation":"cam.cnc_toolpath"}""");
+        var budget = await server.CallOkAsync("get_budget");
+        await server.CallOkAsync("void_reservation", $$"""{"reservation_id":"{{held.Str("reservation_id")}}"}""");
+
+        Assert.Equal("max_per_call is 100 tokens; this call needs 150", refused);
+        Assert.Equal(75, budget.Long("used_today"));
+        Assert.Equal(0, (await server.CallOkAsync("get_budget")).Long("used_today"));
+    }
+
     [Theory]
     [MemberData(nameof(Versions))]
     public async Task Sweeper_ExpiresAReservationNobodyTouches_WithinAMinuteOfItsExpiry(string version)

@@ -13,6 +13,20 @@ internal static class PostgresBackend
     {
         var session = PostgresSession.Open(options);
         var usage = new UsageMonths(session, months);
+        if (!options.ReadOnly)
+        {
+            try
+            {
+                // A new PostgreSQL ledger owes none; one copied from a SQLite file that still owed its usage totals does.
+                usage.FillIfPending();
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+        }
+
         return new LedgerStores
         {
             Connection = session,
@@ -34,6 +48,9 @@ internal static class PostgresBackend
             Receipts = new SqlReceiptStore(session),
             // PostgreSQL checks its own pages (data checksums, amcheck): verify's findings come from the journal scan.
             Verification = new SqlVerificationStore(session, static () => []),
+            Tables = new PostgresTableStore(session, new SqlTableStore(session)),
+            CredentialSpend = new SqlCredentialSpendStore(session),
+            LowBalance = new SqlLowBalanceStore(session),
         };
     }
 }

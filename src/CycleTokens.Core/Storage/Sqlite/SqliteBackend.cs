@@ -40,6 +40,9 @@ internal static class SqliteBackend
                 Refunds = new SqlRefundStore(db),
                 Receipts = new SqlReceiptStore(db),
                 Verification = new SqlVerificationStore(db, db.IntegrityProblems),
+                Tables = new SqlTableStore(db),
+                CredentialSpend = new SqlCredentialSpendStore(db),
+                LowBalance = new SqlLowBalanceStore(db),
             };
         }
         catch

@@ -7,7 +7,7 @@ using static CycleTokens.Mcp.Cli.CliOptions;
 
 namespace CycleTokens.Mcp.Cli.Commands;
 
-/// <summary>balance, grant, set-tier, usage, history: one user account's tokens.</summary>
+/// <summary>balance, grant, set-tier, usage, history, low-balance: one user account's tokens.</summary>
 internal static class AccountCommands
 {
     private static readonly Argument<string> Account = Arg("account", "The user account.");
@@ -57,6 +57,6 @@ internal static class AccountCommands
             return LedgerCommand.Ok;
         });
 
-        return [balance, grant, setTier, usage, HistoryCommand.Create(app, Account)];
+        return [balance, grant, setTier, usage, HistoryCommand.Create(app, Account), LowBalanceCommand.Create(app, Account)];
     }
 }

@@ -26,8 +26,8 @@ internal static class KeyCommands
         var role = Role();
         var name = Text("--name", "A label, 1-100 characters.");
         var expires = Days("--expires-in-days", "Days until the key expires, 1-3650 (default: never).");
-        var maxPerCall = Limit("--max-per-call", "Budget: the largest single debit, in tokens (stored now, enforced by a later version).");
-        var maxPerDay = Limit("--max-per-day", "Budget: the most debited per UTC day, in tokens.");
+        var maxPerCall = Limit("--max-per-call", "Budget: the largest single debit, in tokens.");
+        var maxPerDay = Limit("--max-per-day", "Budget: the most debited per UTC day (charges, spends, escrow holds), in tokens.");
         var confirmAbove = Limit("--confirm-above", "Budget: debits above this ask the human first, in tokens.");
         var command = new Command(
             "create",

@@ -1,4 +1,4 @@
--- Schema version 4. Applied inside one BEGIN IMMEDIATE transaction; user_version is set by the migrator.
+-- Schema version 5. Applied inside one BEGIN IMMEDIATE transaction; user_version is set by the migrator.
 
 -- Reservations (agent-billing spec §1): a price quoted and its total held in hold:<id> before an operation runs, then
 -- settled (charged for what ran, the rest returned), voided, or expired. The hold and its end are journal rows; this

@@ -1,4 +1,4 @@
--- PostgreSQL schema version 2: the reservations table of SQLite schema version 4 (Sqlite/Schema/004_reservations.sql),
+-- PostgreSQL schema version 3: the reservations table of SQLite schema version 5 (Sqlite/Schema/005_reservations.sql),
 -- the same columns, key and indexes. Applied by PostgresMigrator inside one transaction holding the migration lock.
 
 -- Reservations (agent-billing spec §1): a price quoted and its total held in hold:<id> before an operation runs, then
