@@ -2,7 +2,7 @@
 # Benchmarks of the engine and of the built server; never part of `dotnet test` or CI, never fail a build.
 # See docs/benchmarks.md.
 #
-#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | hop | memory | share | http | backends | migrate
+#   bench/run.sh [MODE ...]     MODE: all (default) | startup | ledger | reservations | hop | memory | share | http | backends | migrate
 #                               (migrate, not part of all: migrate-store into and out of a throwaway PostgreSQL cluster)
 #   QUICK=1 bench/run.sh        a shorter run of the same modes (minutes, for checking the harness, not for figures)
 #
@@ -17,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 modes=("$@")
 [ ${#modes[@]} -eq 0 ] && modes=(all)
-[ "${modes[0]}" = all ] && modes=(startup ledger hop memory share http backends)
+[ "${modes[0]}" = all ] && modes=(startup ledger reservations hop memory share http backends)
 quick="${QUICK:-0}"
 work=artifacts/bench
 if [ "$quick" = 1 ]; then
@@ -108,6 +108,15 @@ ledger() {
   "${bench[@]}" ledger --sizes "$sizes" --work "$work/ledger" "${extra[@]}"
 }
 
+reservations() {
+  say "reservations (issue 14: a reserve + settle round trip against a plain charge, interleaved, in process)"
+  if [ "$quick" = 1 ]; then
+    "${bench[@]}" reservations --rounds 5 --block 100 --work "$work/reservations"
+  else
+    "${bench[@]}" reservations --rounds 20 --block 200 --work "$work/reservations"
+  fi
+}
+
 hop() {
   say "hop (item 3: tool calls over stdio against the reference's echo)"
   local args
@@ -188,9 +197,9 @@ migrate() {
 
 for mode in "${modes[@]}"; do
   case "$mode" in
-    startup | ledger | hop | memory | share | http | backends | migrate) ;;
+    startup | ledger | reservations | hop | memory | share | http | backends | migrate) ;;
     *)
-      echo "unknown mode '$mode' (modes: all startup ledger hop memory share http backends migrate)" >&2
+      echo "unknown mode '$mode' (modes: all startup ledger reservations hop memory share http backends migrate)" >&2
       exit 2
       ;;
   esac

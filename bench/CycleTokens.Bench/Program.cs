@@ -26,6 +26,7 @@ internal static class Program
         root.Subcommands.Add(ShareWorker.Create());
         root.Subcommands.Add(HttpMode.Create());
         root.Subcommands.Add(LoopMode.Create());
+        root.Subcommands.Add(ReservationMode.Create());
         root.Subcommands.Add(BackendsMode.Create());
         root.Subcommands.Add(MigrateMode.Create());
         return root.Parse(args).InvokeAsync();

@@ -9,7 +9,7 @@ public enum LedgerErrorCode
     /// <summary>The balance does not cover the amount; nothing moved.</summary>
     InsufficientTokens,
 
-    /// <summary>No such escrow, purchase, transaction or account is visible to the caller.</summary>
+    /// <summary>No such escrow, reservation, purchase, transaction or account is visible to the caller.</summary>
     NotFound,
 
     /// <summary>The escrow has already been released or cancelled.</summary>
@@ -38,4 +38,10 @@ public enum LedgerErrorCode
     /// now needs); <see cref="LedgerException.Debit"/> says what it is. Never stored as a keyed call's outcome.
     /// </summary>
     ConfirmationRequired,
+
+    /// <summary>The reservation has already been settled or voided.</summary>
+    ReservationNotHeld,
+
+    /// <summary>The reservation expired before it was settled or voided; its hold has returned.</summary>
+    ReservationExpired,
 }

@@ -124,6 +124,13 @@ public sealed partial class TokenLedger
                 long expired = 0;
                 foreach (var original in _history.Postings(seq))
                 {
+                    if (AccountNames.KindOf(original.Account) == AccountKind.Hold)
+                    {
+                        // A settle's charge was paid from the reservation's hold: it returns to the parts the hold drew.
+                        expired += ReverseHoldPayment(original, account, user.MonthKey, reversed);
+                        continue;
+                    }
+
                     var posting = original with { Amount = -original.Amount };
                     if (posting.Bucket == Posting.Allowance && monthKey < user.MonthKey)
                     {
@@ -156,7 +163,7 @@ public sealed partial class TokenLedger
     }
 
     /// <summary>
-    /// Operator only: resets the account as if new. Held escrows are cancelled, the balance moves to
+    /// Operator only: resets the account as if new. Held escrows are cancelled and held reservations voided, the balance moves to
     /// <c>system:cleared</c>, the tier becomes FREE with a fresh allowance, the discount cache is emptied and
     /// history starts after the clear. The journal keeps everything.
     /// </summary>
@@ -176,6 +183,7 @@ public sealed partial class TokenLedger
             {
                 EnsureUser(account);
                 var cancelled = CancelAllHeldEscrows(account);
+                VoidAllHeldReservations(account);
                 var user = LoadUser(account)!;
                 var postings = DebitUser(account, user.Allowance, user.Purchased);
                 postings.Add(new Posting(AccountNames.SystemCleared, Posting.Main, user.Balance));

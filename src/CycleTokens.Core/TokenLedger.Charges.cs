@@ -70,48 +70,9 @@ public sealed partial class TokenLedger
                 var total = quote.TotalPrice;
                 var (fromAllowance, fromPurchased) = Draw(user, total);
                 CountDebit(spender, "charge", quantity == 1 ? $"charge for {op}" : $"charge for {op} x {quantity}", total, user.Balance - total);
-                var royalty = Catalog.Tiers[user.Tier].CreatorRoyaltyPct;
-                var creatorShare = creator is null ? 0 : RoundHalfUpDiv(checked(total * royalty), 100);
-                var platformShare = total - creatorShare;
-                var creatorAccount = creator is null ? null : AccountNames.Creator(creator);
-
-                var postings = DebitUser(account, fromAllowance, fromPurchased);
-                if (creatorAccount is not null)
-                {
-                    postings.Add(new Posting(creatorAccount, Posting.Main, creatorShare));
-                }
-
-                postings.Add(new Posting(AccountNames.Platform, Posting.Main, platformShare));
-                var details = new ChargeDetails(
-                    quote.BasePrice, quote.UnitPrice, quote.Cached, quantity, quote.BatchDiscountPct,
-                    quote.PricedBy == PricedBy.Default ? "default" : "catalogue", paramsHash, creatorAccount, creatorShare, platformShare);
-                var row = _journal.Append(
-                    new TxDraft(TransactionKind.Charge.ToWireName(), TransactionType.Debit.ToWireName(), account, op, total, creatorAccount ?? AccountNames.Platform, postings)
-                    {
-                        Metadata = metadata,
-                        IdempotencyKey = key,
-                        Details = JsonSerializer.Serialize(details, OutcomeJsonContext.Default.ChargeDetails),
-                    },
-                    _nowMs,
-                    user.MonthKey);
-                _discountCache.RecordCharge(account, new CacheKey(op, paramsHash), _nowMs);
-
-                Log.Charged(_logger, account, total, op);
-                Emit(
-                    LedgerEventNames.TokenSpent,
-                    account,
-                    ("amount", total),
-                    ("operation", op),
-                    ("transaction_id", row.Id),
-                    ("creator_id", creator),
-                    ("creator_share", creatorShare),
-                    ("platform_share", platformShare),
-                    ("balance", row.BalanceAfter));
-                NoteDebit(user, row.BalanceAfter, row.Id);
-                return new ChargeResult(
-                    row.Id, op, quote.BasePrice, quote.UnitPrice, quote.Cached, quantity, quote.BatchDiscountPct, total,
-                    creator, creatorShare, platformShare, row.BalanceAfter, quote.PricedBy, _now, Replayed: false)
-                { Receipt = Receipt(row) };
+                var charge = PostCharge(account, user, new ChargePosting(quote, paramsHash, creator, metadata, key, DebitUser(account, fromAllowance, fromPurchased), user.MonthKey, Reference: null));
+                NoteDebit(user, charge.BalanceAfter, charge.TransactionId);
+                return charge;
             },
             static r => r with { Replayed = true },
             cancellationToken,

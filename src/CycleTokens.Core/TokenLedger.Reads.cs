@@ -159,7 +159,10 @@ public sealed partial class TokenLedger
             Catalog.Tiers[user.Tier],
             ReadUsage(user, start, next).Used,
             start,
-            next);
+            next)
+        {
+            HeldInReservations = _reservations.HeldTotal(account),
+        };
     }
 
     /// <summary>Usage in [since, until): from <c>usage_months</c> when the period is whole months, else from the journal.</summary>

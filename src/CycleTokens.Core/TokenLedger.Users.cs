@@ -21,13 +21,13 @@ public sealed partial class TokenLedger
     }
 
     /// <summary>
-    /// The user (null if it does not exist yet), whether anything is due (a month reset or an escrow past its expiry),
+    /// The user (null if it does not exist yet), whether anything is due (a month reset, or an escrow or reservation past its expiry),
     /// and, when <paramref name="cache"/> names an operation and params, the discount cache's last charge of them.
     /// </summary>
     private (UserRow? User, bool Due, long? LastMs) LoadUserState(string account, CacheKey? cache)
     {
-        var (user, escrowDue, lastMs) = _users.LoadState(account, _nowMs, cache);
-        return user is null ? (null, false, null) : (user, _months.KeyOf(_now) > user.MonthKey || escrowDue, lastMs);
+        var (user, holdDue, lastMs) = _users.LoadState(account, _nowMs, cache);
+        return user is null ? (null, false, null) : (user, _months.KeyOf(_now) > user.MonthKey || holdDue, lastMs);
     }
 
     /// <summary>
@@ -80,7 +80,8 @@ public sealed partial class TokenLedger
 
     /// <summary>
     /// Inside a write: creates the user on first use, performs the lazy month reset (exactly once per month, as
-    /// the row is re-read under the write lock), cancels held escrows past their expiry, and returns the state.
+    /// the row is re-read under the write lock), cancels held escrows and expires held reservations past their expiry,
+    /// and returns the state.
     /// </summary>
     private UserRow EnsureUser(string account)
     {
@@ -124,6 +125,7 @@ public sealed partial class TokenLedger
         }
 
         CancelDueEscrows(account);
+        ExpireDueReservations(account);
         return LoadUser(account)!;
     }
 

@@ -149,6 +149,8 @@ public sealed partial class TokenLedger
             {
                 Add(problems, $"Account {account} has postings but no stored balance.");
             }
+
+            CheckHolds(problems, computed);
         }
     }
 

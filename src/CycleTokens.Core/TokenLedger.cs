@@ -27,6 +27,7 @@ public sealed partial class TokenLedger : IDisposable
     private readonly IPurchaseStore _purchases;
     private readonly IApiKeyStore _apiKeys;
     private readonly IEscrowStore _escrows;
+    private readonly IReservationStore _reservations;
     private readonly IUserStore _users;
     private readonly IIdempotencyStore _idempotency;
     private readonly IDiscountCacheStore _discountCache;
@@ -69,6 +70,7 @@ public sealed partial class TokenLedger : IDisposable
         _purchases = _stores.Purchases;
         _apiKeys = _stores.ApiKeys;
         _escrows = _stores.Escrows;
+        _reservations = _stores.Reservations;
         _users = _stores.Users;
         _idempotency = _stores.Idempotency;
         _discountCache = _stores.DiscountCache;

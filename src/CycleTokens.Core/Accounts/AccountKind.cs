@@ -20,4 +20,7 @@ public enum AccountKind
 
     /// <summary>Holds one escrow's tokens (<c>escrow:&lt;id&gt;</c>).</summary>
     Escrow,
+
+    /// <summary>Holds one reservation's tokens until it is settled, voided or expires (<c>hold:&lt;id&gt;</c>).</summary>
+    Hold,
 }

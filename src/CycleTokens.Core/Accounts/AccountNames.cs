@@ -30,13 +30,17 @@ public static class AccountNames
     /// <summary>The account that holds one escrow.</summary>
     public static string Escrow(string escrowId) => "escrow:" + escrowId;
 
+    /// <summary>The account that holds one reservation.</summary>
+    public static string Hold(string reservationId) => "hold:" + reservationId;
+
     /// <summary>True when an id belongs to a namespace a user account may not use.</summary>
     public static bool IsReserved(string id) =>
         id == Platform
         || id.StartsWith("creator:", StringComparison.Ordinal)
         || id.StartsWith("fab:", StringComparison.Ordinal)
         || id.StartsWith("system:", StringComparison.Ordinal)
-        || id.StartsWith("escrow:", StringComparison.Ordinal);
+        || id.StartsWith("escrow:", StringComparison.Ordinal)
+        || id.StartsWith("hold:", StringComparison.Ordinal);
 
     /// <summary>Checks a user account id (the account-id rule, outside the reserved namespaces).</summary>
     /// <exception cref="LedgerException">The id breaks the rule; the message names <paramref name="field"/>.</exception>
@@ -49,6 +53,7 @@ public static class AccountNames
         _ when id.StartsWith("fab:", StringComparison.Ordinal) => AccountKind.Fab,
         _ when id.StartsWith("system:", StringComparison.Ordinal) => AccountKind.System,
         _ when id.StartsWith("escrow:", StringComparison.Ordinal) => AccountKind.Escrow,
+        _ when id.StartsWith("hold:", StringComparison.Ordinal) => AccountKind.Hold,
         _ => AccountKind.User,
     };
 }

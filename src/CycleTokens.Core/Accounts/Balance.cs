@@ -21,6 +21,9 @@ public sealed record Balance(
     DateTimeOffset MonthStart,
     DateTimeOffset NextReset)
 {
+    /// <summary>Tokens held in the user's held reservations (not part of <see cref="Total"/>).</summary>
+    public long HeldInReservations { get; init; }
+
     /// <summary>The allowance still unspent this month (same as <see cref="Allowance"/>).</summary>
     public long RemainingThisMonth => Allowance;
 }

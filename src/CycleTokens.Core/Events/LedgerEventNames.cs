@@ -32,4 +32,16 @@ public static class LedgerEventNames
 
     /// <summary>A debit took the balance below the account's low-balance threshold (once per crossing).</summary>
     public const string LowBalance = "low-balance";
+
+    /// <summary>A reservation held an operation's quoted total.</summary>
+    public const string ReservationCreated = "reservation-created";
+
+    /// <summary>A reservation was settled: its charge was made (with its own <c>token-spent</c>) and the rest returned.</summary>
+    public const string ReservationSettled = "reservation-settled";
+
+    /// <summary>A reservation was voided (by the user, a settle of quantity 0, or a clear): the whole hold returned.</summary>
+    public const string ReservationVoided = "reservation-voided";
+
+    /// <summary>A held reservation reached its expiry: the whole hold returned.</summary>
+    public const string ReservationExpired = "reservation-expired";
 }

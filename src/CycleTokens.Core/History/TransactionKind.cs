@@ -29,4 +29,7 @@ public enum TransactionKind
 
     /// <summary>An operator cleared the account; the balance moved to <c>system:cleared</c>.</summary>
     Clear,
+
+    /// <summary>A reservation held its quoted total, or returned it when it ended (its settle's charge is a <see cref="Charge"/>).</summary>
+    Reservation,
 }

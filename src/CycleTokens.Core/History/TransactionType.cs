@@ -17,4 +17,10 @@ public enum TransactionType
 
     /// <summary>An escrow returned its tokens (or expired their allowance part).</summary>
     EscrowCancel,
+
+    /// <summary>Tokens moved from the balance into a reservation's hold.</summary>
+    ReservationHold,
+
+    /// <summary>A reservation's hold returned to the balance when it ended (an allowance part of an ended month expired instead).</summary>
+    ReservationRelease,
 }

@@ -14,6 +14,7 @@ public static class WireNames
         TransactionKind.Expiry => "expiry",
         TransactionKind.Refund => "refund",
         TransactionKind.Escrow => "escrow",
+        TransactionKind.Reservation => "reservation",
         _ => "clear",
     };
 
@@ -24,16 +25,18 @@ public static class WireNames
         TransactionType.Credit => "credit",
         TransactionType.EscrowHold => "escrow_hold",
         TransactionType.EscrowRelease => "escrow_release",
+        TransactionType.ReservationHold => "reservation_hold",
+        TransactionType.ReservationRelease => "reservation_release",
         _ => "escrow_cancel",
     };
 
     /// <summary>Parses a kind's wire name; the failure names the <c>kind</c> field.</summary>
     public static TransactionKind ParseKind(string? name) =>
         Enum.GetValues<TransactionKind>().Where(k => k.ToWireName() == name).Cast<TransactionKind?>().FirstOrDefault()
-        ?? throw LedgerException.Invalid("kind", "must be one of charge, spend, grant, purchase, allowance, expiry, refund, escrow, clear", Validation.Check.Shown(name));
+        ?? throw LedgerException.Invalid("kind", "must be one of charge, spend, grant, purchase, allowance, expiry, refund, escrow, clear, reservation", Validation.Check.Shown(name));
 
     /// <summary>Parses a type's wire name; the failure names the <c>type</c> field.</summary>
     public static TransactionType ParseType(string? name) =>
         Enum.GetValues<TransactionType>().Where(k => k.ToWireName() == name).Cast<TransactionType?>().FirstOrDefault()
-        ?? throw LedgerException.Invalid("type", "must be one of debit, credit, escrow_hold, escrow_release, escrow_cancel", Validation.Check.Shown(name));
+        ?? throw LedgerException.Invalid("type", "must be one of debit, credit, escrow_hold, escrow_release, escrow_cancel, reservation_hold, reservation_release", Validation.Check.Shown(name));
 }

@@ -3,6 +3,7 @@ using CycleTokens.Core.Admin;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
 using CycleTokens.Core.Purchases;
+using CycleTokens.Core.Reservations;
 
 namespace CycleTokens.Core.Idempotency;
 
@@ -14,6 +15,8 @@ namespace CycleTokens.Core.Idempotency;
 [JsonSerializable(typeof(EscrowResult))]
 [JsonSerializable(typeof(PurchaseResult))]
 [JsonSerializable(typeof(RefundResult))]
+[JsonSerializable(typeof(ReservationResult))]
+[JsonSerializable(typeof(SettlementResult))]
 [JsonSerializable(typeof(ChargeDetails))]
 [JsonSerializable(typeof(StoredError))]
 internal sealed partial class OutcomeJsonContext : JsonSerializerContext;

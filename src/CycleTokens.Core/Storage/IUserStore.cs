@@ -12,11 +12,11 @@ internal interface IUserStore
     UserRow? Load(string account);
 
     /// <summary>
-    /// What starting a call needs, read together: the user's row (null if it does not exist), whether a held escrow of
-    /// theirs expired at or before <paramref name="nowMs"/>, and, when <paramref name="cache"/> is given, the discount
-    /// cache's last charge of that operation and params.
+    /// What starting a call needs, read together: the user's row (null if it does not exist), whether a held escrow or
+    /// held reservation of theirs expired at or before <paramref name="nowMs"/>, and, when <paramref name="cache"/> is
+    /// given, the discount cache's last charge of that operation and params.
     /// </summary>
-    (UserRow? User, bool EscrowDue, long? LastMs) LoadState(string account, long nowMs, CacheKey? cache);
+    (UserRow? User, bool HoldDue, long? LastMs) LoadState(string account, long nowMs, CacheKey? cache);
 
     /// <summary>Stores a new user: tier FREE, no tokens yet, in <paramref name="monthKey"/>.</summary>
     void Insert(string account, int monthKey, long nowMs);

@@ -27,6 +27,9 @@ internal sealed class LedgerStores : IDisposable
     /// <summary>Escrows.</summary>
     public required IEscrowStore Escrows { get; init; }
 
+    /// <summary>Reservations.</summary>
+    public required IReservationStore Reservations { get; init; }
+
     /// <summary>User rows.</summary>
     public required IUserStore Users { get; init; }
 

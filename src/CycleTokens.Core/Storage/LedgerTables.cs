@@ -1,7 +1,7 @@
 namespace CycleTokens.Core.Storage;
 
 /// <summary>
-/// Every table of the ledger's schema (SQLite version 4, PostgreSQL version 2) with its columns, parents before the
+/// Every table of the ledger's schema (SQLite version 5, PostgreSQL version 3) with its columns, parents before the
 /// tables whose foreign keys name them (transactions before postings): what a copy between stores moves, in that order.
 /// </summary>
 /// <remarks>
@@ -44,6 +44,13 @@ internal static class LedgerTables
         Table("credential_spend", ["credential", "day"], T("credential"), I("day"), I("amount")),
         Table("budget_holds", ["hold_id"], T("hold_id"), T("credential"), I("day"), I("amount")),
         Table("low_balance", ["account"], T("account"), I("threshold"), I("alerted")),
+        Table(
+            "reservations",
+            ["id"],
+            T("id"), T("account"), T("operation"), T("params_hash"), I("quantity"), I("base_price"), I("unit_price"), I("cached"),
+            I("batch_pct"), T("priced_by"), T("creator_id"), I("held"), I("allowance_part"), I("purchased_part"), I("month_key"),
+            I("hold_seq"), T("status"), T("metadata"), I("created_ms"), I("expires_ms"), I("ended_ms"), I("settled_quantity"),
+            I("charged"), I("released"), I("expired"), T("tx_id")),
     ];
 
     /// <summary>

@@ -45,7 +45,7 @@ internal static class Check
         AccountId(value, field);
         if (Accounts.AccountNames.IsReserved(value!))
         {
-            throw LedgerException.Invalid(field, "must not start with a reserved prefix (creator:, fab:, system:, escrow:) or be 'platform'", Shown(value));
+            throw LedgerException.Invalid(field, "must not start with a reserved prefix (creator:, fab:, system:, escrow:, hold:) or be 'platform'", Shown(value));
         }
 
         return value!;

@@ -16,7 +16,8 @@ internal static class McpServerSetup
 {
     public const string Instructions =
         "CycleTokens bills this session per CAD operation in tokens (100 tokens = EUR 1.00). " +
-        "Estimate before charging (estimate_operation), pass an idempotency_key on every charge, spend, escrow and purchase so retries are safe, " +
+        "Estimate before charging (estimate_operation); for an operation that may run long or fail, reserve_operation first, then settle_reservation " +
+        "what ran or void_reservation; pass an idempotency_key on every charge, spend, reservation, escrow and purchase so retries are safe, " +
         "and read get_balance or the tokens://balance resource for what is left. " +
         "Debits may be limited by this session's budget (get_budget), and ones above its confirm_above ask the user first.";
 
@@ -41,6 +42,7 @@ internal static class McpServerSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<BalanceWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<BalanceWatcher>());
+        services.AddHostedService<ReservationSweeper>();
 
         return services
             .AddMcpServer(options =>

@@ -93,7 +93,7 @@ internal sealed partial class JwtCredentialEvents(JwtSettings settings, ILogger<
         return Task.CompletedTask;
     }
 
-    // The ledger's own rule for user accounts: a token cannot bill a payee, a system account or an escrow.
+    // The ledger's own rule for user accounts: a token cannot bill a payee, a system account, an escrow or a hold.
     private static bool IsUserAccount(string account)
     {
         try

@@ -4,11 +4,11 @@ using static CycleTokens.Mcp.Json.Schema;
 namespace CycleTokens.Mcp.Json;
 
 /// <summary>The output schemas of the contract's results (matching <see cref="ResultJson"/>).</summary>
-internal static class OutputSchemas
+internal static partial class OutputSchemas
 {
     public static JsonObject Balance() => Output(
         ("account", Str), ("balance", Int), ("allowance_balance", Int), ("purchased_balance", Int), ("held_in_escrow", Int),
-        ("tier", Str), ("monthly_allowance", Int), ("used_this_month", Int), ("remaining_this_month", Int),
+        ("held_in_reservations", Int), ("tier", Str), ("monthly_allowance", Int), ("used_this_month", Int), ("remaining_this_month", Int),
         ("month_start", Str), ("next_reset", Str), ("creator_royalty_pct", Int), ("balance_eur", Str));
 
     public static JsonObject Tier() => Output(("tier", Str), ("monthly_allowance", Int), ("price_eur_per_month", Str), ("creator_royalty_pct", Int));
@@ -66,8 +66,8 @@ internal static class OutputSchemas
 
     public static JsonObject AccountData() =>
         Output(
-            ("account", Str), ("balance", Int), ("allowance_balance", Int), ("purchased_balance", Int), ("held_in_escrow", Int), ("tier", Str),
-            ("month_start", Str), ("transactions", Arr), ("escrows", Arr), ("cached_operations", Int))
+            ("account", Str), ("balance", Int), ("allowance_balance", Int), ("purchased_balance", Int), ("held_in_escrow", Int),
+            ("held_in_reservations", Int), ("tier", Str), ("month_start", Str), ("transactions", Arr), ("escrows", Arr), ("cached_operations", Int))
         .With("transactions", Transaction())
         .With("escrows", Escrow());
 

@@ -12,7 +12,7 @@ using CycleTokens.Core.Verification;
 namespace CycleTokens.Mcp.Json;
 
 /// <summary>The engine's records as the contract's snake_case JSON objects.</summary>
-internal static class ResultJson
+internal static partial class ResultJson
 {
     public static JsonObject Balance(Balance b) => new()
     {
@@ -21,6 +21,7 @@ internal static class ResultJson
         ["allowance_balance"] = b.Allowance,
         ["purchased_balance"] = b.Purchased,
         ["held_in_escrow"] = b.HeldInEscrow,
+        ["held_in_reservations"] = b.HeldInReservations,
         ["tier"] = b.Tier.Name,
         ["monthly_allowance"] = b.Tier.TokensPerMonth,
         ["used_this_month"] = b.UsedThisMonth,
@@ -239,6 +240,7 @@ internal static class ResultJson
         ["allowance_balance"] = e.Balance.Allowance,
         ["purchased_balance"] = e.Balance.Purchased,
         ["held_in_escrow"] = e.Balance.HeldInEscrow,
+        ["held_in_reservations"] = e.Balance.HeldInReservations,
         ["tier"] = e.Balance.Tier.Name,
         ["month_start"] = Wire.Time(e.Balance.MonthStart),
         ["transactions"] = Wire.Array(e.Transactions, Transaction),

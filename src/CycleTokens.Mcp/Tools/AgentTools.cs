@@ -83,8 +83,8 @@ internal static partial class AgentTools
         new("get_transaction_history", "Get transaction history",
             "Lists this account's transactions, newest first, with optional filters; amounts are positive token counts and type gives the direction. Use next_cursor to page.",
             [
-                Text("type", "Optional direction filter.", false, "debit", "credit", "escrow_hold", "escrow_release", "escrow_cancel"),
-                Text("kind", "Optional cause filter.", false, "charge", "spend", "grant", "purchase", "allowance", "expiry", "refund", "escrow", "clear"),
+                Text("type", "Optional direction filter.", false, "debit", "credit", "escrow_hold", "escrow_release", "escrow_cancel", "reservation_hold", "reservation_release"),
+                Text("kind", "Optional cause filter.", false, "charge", "spend", "grant", "purchase", "allowance", "expiry", "refund", "escrow", "clear", "reservation"),
                 Text("operation", "Optional operation name filter."),
                 Date("after", "Optional ISO 8601 date-time: only transactions at or after it."),
                 Date("before", "Optional ISO 8601 date-time: only transactions before it."),
@@ -105,6 +105,7 @@ internal static partial class AgentTools
             OutputSchemas.Usage(), ToolHints.Read,
             async c => ResultJson.Usage(await c.Ledger.GetUsageAsync(c.Account, c.Args.Date("since"), c.Args.Date("until"), c.Missing, c.CancellationToken))),
         .. EscrowTools(),
+        .. ReservationTools(),
         .. AccountTools(),
         .. BudgetTools(),
     ];

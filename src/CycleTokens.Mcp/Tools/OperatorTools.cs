@@ -53,7 +53,7 @@ internal static class OperatorTools
         new("list_accounts", "List accounts",
             "Lists accounts by id with kind, tier and balance (system accounts carry the negative side of issuance).",
             [
-                Text("kind", "Optional kind filter.", false, "user", "creator", "fab", "platform", "system", "escrow"),
+                Text("kind", "Optional kind filter.", false, "user", "creator", "fab", "platform", "system", "escrow", "hold"),
                 Whole("limit", "Page size, 1-1000 (default 100).", 1, 1000),
                 Text("cursor", "Optional next_cursor from a previous page."),
             ],

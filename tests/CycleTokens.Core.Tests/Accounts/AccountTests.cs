@@ -145,11 +145,12 @@ public sealed class AccountTests
     [InlineData("system:payments")]
     [InlineData("system:grants")]
     [InlineData("escrow:esc_000001")]
+    [InlineData("hold:res_000001")]
     [InlineData("platform")]
     public async Task UserId_WithReservedName_IsRejectedForEveryCall(string id)
     {
         using var t = new TestLedger();
-        var message = $"account must not start with a reserved prefix (creator:, fab:, system:, escrow:) or be 'platform' (got \"{id}\")";
+        var message = $"account must not start with a reserved prefix (creator:, fab:, system:, escrow:, hold:) or be 'platform' (got \"{id}\")";
 
         var calls = new Func<Task>[]
         {

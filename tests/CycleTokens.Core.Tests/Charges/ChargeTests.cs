@@ -147,7 +147,7 @@ public sealed class ChargeTests
         var ex = await Assert.ThrowsAsync<LedgerException>(() => t.Ledger.ChargeAsync("alice", new ChargeRequest("model.download.full_ip") { Quantity = 2 }));
 
         Assert.Equal("Insufficient tokens: have 1000, need 2000", ex.Message);
-        Assert.Equal(new TableCounts(0, 0, 0, 0, 0, 0, 0, 0, 0), LedgerChecks.Counts(t.DatabasePath));
+        Assert.Equal(new TableCounts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), LedgerChecks.Counts(t.DatabasePath));
     }
 
     [Fact]

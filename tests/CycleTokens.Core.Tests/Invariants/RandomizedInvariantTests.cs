@@ -4,6 +4,7 @@ using CycleTokens.Core.Accounts;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
 using CycleTokens.Core.Events;
+using CycleTokens.Core.Reservations;
 using CycleTokens.Core.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
@@ -53,12 +54,15 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
     private static readonly int?[] ExpiryHours = [null, null, 1, 2, 5, 24, 72, 8760];
     private static readonly long[] PurchaseSizes = [10, 1000, 5000, 10000, 250];
     private static readonly string[] Methods = ["card", "usdc", "eth", "btc"];
+    // Mostly long enough to outlive the clock's usual step (up to 20 minutes), so settles and voids find them held.
+    private static readonly int?[] ReservationSeconds = [null, 30, 60, 3600, 3600, 86_400, 86_400];
 
     private readonly List<LedgerEvent> _events = [];
     private readonly List<string> _debitIds = [];
     private readonly List<string> _grantIds = [];
     private readonly List<string> _escrowIds = [];
     private readonly List<string> _purchaseIds = [];
+    private readonly List<string> _reservationIds = [];
     private readonly SortedDictionary<string, int> _tally = new(StringComparer.Ordinal);
     private LedgerModel _model = new();
     private Random _random = null!;
@@ -66,6 +70,7 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
     private FakeTimeProvider[] _clocks = null!;
     private int _current;
     private int _midnightSteps;
+    private int _keyedCalls;
     private JournalProbe _probe = null!;
     private LedgerException? _lastFailure;
     private string _focus = UserIds[0];
@@ -138,7 +143,7 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
 
         output.WriteLine(
             $"seed {seed}: {_model.Transactions} transactions up to {Now:yyyy-MM-dd}, {_model.MonthResets} month resets, " +
-            $"{_model.ExpiredEscrows} expired escrows, {_model.Clears} clears, " +
+            $"{_model.ExpiredEscrows} expired escrows, {_model.ExpiredReservations} expired reservations, {_model.Clears} clears, " +
             $"{_model.LaggingTouches} touches by a clock behind the user's month, {_events.Count} events");
         foreach (var (outcome, count) in _tally)
         {
@@ -186,9 +191,14 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
 
     private async Task RandomCallAsync()
     {
-        var roll = _random.Next(100);
+        // 0-99: the calls of the product spec; 100-119: reservations (agent-billing spec §1).
+        var roll = _random.Next(120);
         switch (roll)
         {
+            case >= 100 and < 107: await ReserveAsync(); break;
+            case >= 107 and < 117 when _reservationIds.Count > 0: await SettleOrVoidAsync(); break;
+            case >= 117 and < 120: await SweepAsync(); break;
+            case >= 100: await ReserveAsync(); break;
             case < 30: await ChargeAsync(); break;
             case < 40: await SpendAsync(); break;
             case < 46: await GrantAsync(); break;
@@ -434,6 +444,7 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
                 Same(expected.User.Allowance, result.Allowance, "allowance");
                 Same(expected.User.Purchased, result.Purchased, "purchased");
                 Same(expected.Held, result.HeldInEscrow, "held in escrow");
+                Same(expected.HeldInReservations, result.HeldInReservations, "held in reservations");
                 Same(expected.User.Tier, result.Tier.Tier, "tier");
                 Same(expected.UsedThisMonth, result.UsedThisMonth, "used this month");
                 Same(LedgerModel.MonthStart(expected.User.MonthKey), result.MonthStart, "month start");
@@ -476,6 +487,116 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
             });
     }
 
+    private async Task ReserveAsync()
+    {
+        var account = PickUser();
+        var (operation, price) = Pick(Operations);
+        var (json, canonical) = Pick(ParamsPool);
+        if (_random.Next(100) < 40)
+        {
+            (operation, price, json, canonical) = _lastCharge;
+        }
+
+        var quantity = PickQuantity();
+        var creator = Pick(Creators);
+        var seconds = Pick(ReservationSeconds);
+        Describe("reserve", $"reserve {account} {operation} x{quantity} params {json ?? "null"} creator {creator ?? "none"} for {seconds?.ToString(CultureInfo.InvariantCulture) ?? "default"} s");
+        var request = new ReservationRequest(operation) { Params = ParseOrNull(json), Quantity = quantity, CreatorId = creator, ExpiresInSeconds = seconds };
+        await KeyedAsync(
+            account,
+            (ledger, key) => ledger.ReserveAsync(account, request with { IdempotencyKey = key }),
+            m => m.Reserve(account, operation, price, canonical, quantity, creator, seconds, Now),
+            (m, expected, result) =>
+            {
+                var (quote, reservation) = expected;
+                Same(quote.UnitPrice, result.Reservation.UnitPrice, "reserved unit price");
+                Same(quote.Total, result.Reservation.Held, "tokens held");
+                Same(ReservationStatus.Held, result.Reservation.Status, "reservation status");
+                Same(m.Users[account].Balance, result.BalanceAfter, "balance after");
+                m.AddReservation(reservation with { Id = result.Reservation.Id });
+                _reservationIds.Add(result.Reservation.Id);
+            },
+            (ledger, key) => ledger.ReserveAsync(account, request with { IdempotencyKey = key, Quantity = quantity + 1 }),
+            r => r with { Replayed = true });
+
+        // The operation ran (or failed) at once: settle or void the new reservation before the clock moves.
+        if (_random.Next(100) < 30 && _reservationIds.Count > 0 && _model.Reservations[_reservationIds[^1]].Status == ReservationStatus.Held)
+        {
+            await SettleOrVoidAsync(_reservationIds[^1]);
+        }
+    }
+
+    private async Task SettleOrVoidAsync(string? latest = null)
+    {
+        var held = _model.Reservations.Values.Where(r => r.Status == ReservationStatus.Held).Select(r => r.Id).ToList();
+        var id = latest ?? (held.Count > 0 && _random.Next(100) < 75 ? Pick(held) : Pick(_reservationIds));
+        var owner = _model.Reservations[id].Account;
+        var reserved = _model.Reservations[id].Quantity;
+        var account = _random.Next(100) < 85 ? owner : Pick(UserIds);
+        if (_random.Next(100) < 30)
+        {
+            Describe("reservation void", $"void {id} by {account} (owner {owner})");
+            await KeyedAsync(
+                account,
+                (ledger, key) => ledger.VoidReservationAsync(account, id, key),
+                m => m.Void(account, id, Now),
+                (m, expected, result) =>
+                {
+                    Same(ReservationStatus.Voided, result.Reservation.Status, "reservation status");
+                    Same(expected.Released, result.Reservation.Released, "tokens returned");
+                    Same(expected.Expired, result.Reservation.Expired, "tokens expired instead");
+                    Same(expected.Balance, result.BalanceAfter, "balance after");
+                },
+                null,
+                r => r with { Replayed = true });
+            return;
+        }
+
+        int? quantity = _random.Next(100) switch
+        {
+            < 40 => null,
+            < 50 => 0,
+            < 55 => reserved + 1,
+            _ => _random.Next(1, reserved + 1),
+        };
+        Describe("reservation settle", $"settle {id} x{quantity?.ToString(CultureInfo.InvariantCulture) ?? "all"} of {reserved} by {account} (owner {owner})");
+        await KeyedAsync(
+            account,
+            (ledger, key) => ledger.SettleReservationAsync(account, id, quantity, null, key),
+            m => m.Settle(account, id, quantity, Now),
+            (m, expected, result) =>
+            {
+                Same(expected.Status, result.Reservation.Status, "reservation status");
+                Same(expected.Released, result.Reservation.Released, "tokens returned");
+                Same(expected.Expired, result.Reservation.Expired, "tokens expired instead");
+                Same(expected.Balance, result.BalanceAfter, "balance after");
+                Same(expected.Debit?.Total, result.Charge?.Charged, "tokens charged");
+                if (expected.Debit is { } debit)
+                {
+                    Tally(expected.Expired > 0 ? "ok, settled after its month ended" : expected.Released > 0 ? "ok, settled in part" : "ok, settled in full");
+                    Same(debit.CreatorShare, result.Charge!.CreatorShare, "creator share");
+                    m.AddDebit(debit with { Id = result.Charge.TransactionId });
+                    _debitIds.Add(result.Charge.TransactionId);
+                }
+            },
+            (ledger, key) => ledger.SettleReservationAsync(account, id, (quantity ?? reserved) + 1, null, key),
+            r => r with { Replayed = true });
+    }
+
+    private async Task SweepAsync()
+    {
+        Describe("sweep", "expire due reservations of every account");
+        await ApplyAsync(
+            null,
+            m => m.Sweep(Now),
+            () => Ledger.ExpireDueReservationsAsync(),
+            (m, expected, result) =>
+            {
+                Same(expected, result, "reservations expired by the sweep");
+                Tally(result > 0 ? "ok, expired some" : "ok, nothing due");
+            });
+    }
+
     /// <summary>
     /// A call that takes an idempotency key: sometimes keyed, and then sometimes retried at once on either
     /// connection (same outcome, marked replayed, nothing moves) or reused with other arguments (rejected).
@@ -488,7 +609,8 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
         Func<TokenLedger, string, Task<TResult>>? conflicting,
         Func<TResult, TResult> asReplayed)
     {
-        var key = _random.Next(100) < 35 ? $"key-{_step}" : null;
+        // A step may make more than one call (a reservation settled at once): each keyed call gets a key of its own.
+        var key = _random.Next(100) < 35 ? $"key-{_step}-{++_keyedCalls}" : null;
         var ledger = Ledger;
         TResult? first = default;
         var succeeded = await ApplyAsync(touch, predict, async () => first = await call(ledger, key), confirm);
@@ -647,6 +769,11 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
                 case "user":
                     Check(_model.Users.ContainsKey(row.Id), $"unexpected user {row.Id}");
                     break;
+                case "hold":
+                    var reservationId = row.Id["hold:".Length..];
+                    Check(_model.Reservations.TryGetValue(reservationId, out var reservation), $"unexpected hold account {row.Id}");
+                    Same(reservation!.Status == ReservationStatus.Held ? reservation.Held : 0, row.Balance, $"{row.Id} balance ({reservation.Status})");
+                    break;
                 case "escrow":
                     var escrowId = row.Id["escrow:".Length..];
                     Check(_model.Escrows.TryGetValue(escrowId, out var escrow), $"unexpected escrow account {row.Id}");
@@ -668,6 +795,7 @@ public sealed class RandomizedInvariantTests(ITestOutputHelper output)
             _model.ExpiredEscrows,
             _events.Count(e => e.Name == LedgerEventNames.EscrowCancelled && Equals(e.Data.GetValueOrDefault("reason"), "expired")),
             "escrow-cancelled events for expiry");
+        Same(_model.ExpiredReservations, _events.Count(e => e.Name == LedgerEventNames.ReservationExpired), "reservation-expired events");
     }
 
     private void Describe(string op, string what)

@@ -17,7 +17,7 @@ public sealed class KeyMigrationTests
         var balance = (await t.Ledger.GetBalanceAsync("alice")).Total;
         var path = Path.Combine(t.Folder, "v2.db");
         await t.Ledger.BackupAsync(path);
-        RawDb.Execute(path, "DROP TABLE low_balance; DROP TABLE budget_holds; DROP TABLE credential_spend; DROP TABLE api_keys; PRAGMA user_version = 2;");
+        RawDb.Execute(path, "DROP TABLE reservations; DROP TABLE low_balance; DROP TABLE budget_holds; DROP TABLE credential_spend; DROP TABLE api_keys; PRAGMA user_version = 2;");
         var transactions = RawDb.Scalar(path, "SELECT COUNT(*) FROM transactions");
 
         using var reopened = TokenLedger.Open(t.Options with { DatabasePath = path }, t.Clock, new SequentialIdGenerator("m"));
@@ -37,7 +37,7 @@ public sealed class KeyMigrationTests
         await t.Ledger.GrantAsync("alice", 300);
         var path = Path.Combine(t.Folder, "v2.db");
         await t.Ledger.BackupAsync(path);
-        RawDb.Execute(path, "DROP TABLE low_balance; DROP TABLE budget_holds; DROP TABLE credential_spend; DROP TABLE api_keys; PRAGMA user_version = 2;");
+        RawDb.Execute(path, "DROP TABLE reservations; DROP TABLE low_balance; DROP TABLE budget_holds; DROP TABLE credential_spend; DROP TABLE api_keys; PRAGMA user_version = 2;");
 
         var opened = await Race.RunAsync(4, worker => Task.FromResult(TokenLedger.Open(t.Options with { DatabasePath = path }, t.Clock, new SequentialIdGenerator($"w{worker}"))));
         try

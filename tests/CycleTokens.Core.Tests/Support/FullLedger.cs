@@ -10,8 +10,9 @@ namespace CycleTokens.Core.Tests.Support;
 /// <summary>
 /// A ledger with a row of every kind, built through the engine over two months: charges with and without creators,
 /// cached and batched, spends, grants, a tier change, purchases pending and completed, a refund, escrows held, released,
-/// cancelled and expired, a month reset, a cleared account, API keys (used, updated, revoked), keyed calls that
-/// succeeded and that failed, usage in two months. What a copy must keep is remembered here to be checked on it.
+/// cancelled and expired, reservations held, settled, voided and expired, a month reset, a cleared account, API keys
+/// (used, updated, revoked), keyed calls that succeeded and that failed, usage in two months. What a copy must keep is
+/// remembered here to be checked on it.
 /// </summary>
 internal sealed class FullLedger
 {
@@ -64,8 +65,15 @@ internal sealed class FullLedger
         var cancelled = await l.CreateEscrowAsync("alice", new EscrowRequest(50, "job-cancelled", "shop-2"));
         await l.CancelEscrowAsync("alice", cancelled.Escrow.Id);
         await l.CreateEscrowAsync("alice", new EscrowRequest(70, "job-expires", "shop-2") { ExpiresInHours = 1 });
+        // Reservations held, settled in part (through the budget), voided and expiring.
+        await l.ReserveAsync("alice", new Core.Reservations.ReservationRequest("ai.generative_design") { ExpiresInSeconds = 86_400, Metadata = Json("""{"run":"r-1"}""") });
+        var settling = await l.ReserveAsync("alice", new Core.Reservations.ReservationRequest("cam.slice.model") { Quantity = 3, CreatorId = "maker-1", IdempotencyKey = "reserve-1" }, budgeted);
+        await l.SettleReservationAsync("alice", settling.Reservation.Id, quantity: 2, idempotencyKey: "settle-1");
+        var voiding = await l.ReserveAsync("alice", new Core.Reservations.ReservationRequest("analysis.stress"));
+        await l.VoidReservationAsync("alice", voiding.Reservation.Id);
+        await l.ReserveAsync("alice", new Core.Reservations.ReservationRequest("analysis.thermal") { ExpiresInSeconds = 60 });
         clock.Advance(TimeSpan.FromHours(2));
-        await l.GetBalanceAsync("alice"); // expires it
+        await l.GetBalanceAsync("alice"); // expires the escrow and the last reservation
 
         var active = await l.CreateKeyAsync("alice", name: "agent");
         var updated = await l.CreateKeyAsync("alice", KeyRole.Operator, "ops", 30, new KeyBudget(MaxPerDay: 900));

@@ -44,7 +44,7 @@ internal sealed class JournalProbe : IDisposable
         """,
         """
         SELECT COUNT(*) FROM accounts
-         WHERE kind IN ('user', 'creator', 'fab', 'platform', 'escrow') AND (balance < 0 OR allowance < 0 OR purchased < 0)
+         WHERE kind IN ('user', 'creator', 'fab', 'platform', 'escrow', 'hold') AND (balance < 0 OR allowance < 0 OR purchased < 0)
         """,
     ];
 

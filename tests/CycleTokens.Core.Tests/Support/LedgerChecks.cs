@@ -10,7 +10,8 @@ internal readonly record struct TableCounts(
     long DiscountCache,
     long Idempotency,
     long Refunds,
-    long ApiKeys);
+    long ApiKeys,
+    long Reservations);
 
 /// <summary>Reads of the ledger file behind the engine's back: balances, counts and the double-entry invariants.</summary>
 internal static class LedgerChecks
@@ -24,7 +25,8 @@ internal static class LedgerChecks
         RawDb.Scalar(path, "SELECT COUNT(*) FROM discount_cache"),
         RawDb.Scalar(path, "SELECT COUNT(*) FROM idempotency"),
         RawDb.Scalar(path, "SELECT COUNT(*) FROM refunds"),
-        RawDb.Scalar(path, "SELECT COUNT(*) FROM api_keys"));
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM api_keys"),
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM reservations"));
 
     /// <summary>The stored balance of any account (0 when it does not exist).</summary>
     public static long Balance(string path, string account) =>
@@ -48,7 +50,7 @@ internal static class LedgerChecks
 
     /// <summary>
     /// Each transaction's postings sum to zero, every stored balance (and user bucket) equals the sum of its
-    /// postings, every posted account exists, and no user, creator, fab or platform balance is negative.
+    /// postings, every posted account exists, and no user, creator, fab, platform, escrow or hold balance is negative.
     /// </summary>
     public static void AssertBalanced(string path)
     {
@@ -68,7 +70,7 @@ internal static class LedgerChecks
         Assert.Equal(0, RawDb.Scalar(path, "SELECT COUNT(*) FROM postings WHERE account NOT IN (SELECT id FROM accounts)"));
         Assert.Equal(0, RawDb.Scalar(path, """
             SELECT COUNT(*) FROM accounts
-             WHERE kind IN ('user', 'creator', 'fab', 'platform') AND (balance < 0 OR allowance < 0 OR purchased < 0)
+             WHERE kind IN ('user', 'creator', 'fab', 'platform', 'escrow', 'hold') AND (balance < 0 OR allowance < 0 OR purchased < 0)
             """));
     }
 }

@@ -10,7 +10,7 @@ namespace CycleTokens.Core.Tests.Support;
 /// A failed call changes nothing in the engine (not even the lazy month reset it would have done), so callers
 /// apply each call to a <see cref="Clone"/> and keep it only when the engine succeeded.
 /// </summary>
-internal sealed class LedgerModel
+internal sealed partial class LedgerModel
 {
     public const long CacheWindowMs = 24 * 3_600_000L;
 
@@ -29,6 +29,7 @@ internal sealed class LedgerModel
     private HashSet<string> _refunded = new(StringComparer.Ordinal);
     private Dictionary<string, ModelPurchase> _purchases = new(StringComparer.Ordinal);
     private Dictionary<(string Account, string Operation, string Params), long> _cache = [];
+    private Dictionary<string, ModelReservation> _reservations = new(StringComparer.Ordinal);
 
     /// <summary>Transactions the journal should hold.</summary>
     public long Transactions { get; private set; }
@@ -89,12 +90,14 @@ internal sealed class LedgerModel
         _refunded = new(_refunded, StringComparer.Ordinal),
         _purchases = new(_purchases, StringComparer.Ordinal),
         _cache = new(_cache),
+        _reservations = new(_reservations, StringComparer.Ordinal),
         Transactions = Transactions,
         MonthResets = MonthResets,
         ExpiredEscrows = ExpiredEscrows,
         Clears = Clears,
         Spent = Spent,
         LaggingTouches = LaggingTouches,
+        ExpiredReservations = ExpiredReservations,
     };
 
     /// <summary>
@@ -109,7 +112,7 @@ internal sealed class LedgerModel
         }
     }
 
-    /// <summary>What any call naming the user does first: create it, reset its month, cancel its expired escrows.</summary>
+    /// <summary>What any call naming the user does first: create it, reset its month, cancel its expired escrows, expire its due reservations.</summary>
     public ModelUser Touch(string account, DateTimeOffset now)
     {
         var month = MonthKey(now);
@@ -142,6 +145,7 @@ internal sealed class LedgerModel
             ExpiredEscrows++;
         }
 
+        ExpireDueReservations(account, nowMs);
         return _users[account];
     }
 
@@ -314,6 +318,7 @@ internal sealed class LedgerModel
             CancelEscrow(escrow);
         }
 
+        VoidHeldReservations(account);
         var user = _users[account];
         AddOther(SystemCleared, user.Balance);
         _users[account] = user with { Tier = Tier.Free, Allowance = 0, Purchased = 0, Generation = user.Generation + 1 };
@@ -328,8 +333,8 @@ internal sealed class LedgerModel
         return new ModelClear(user.Balance, held.Count, _users[account].Balance);
     }
 
-    /// <summary>The balance read: the user, the tokens held in escrow, and this month's usage net of refunds.</summary>
-    public (ModelUser User, long Held, long UsedThisMonth) Balance(string account, DateTimeOffset now)
+    /// <summary>The balance read: the user, the tokens held in escrow and in reservations, and this month's usage net of refunds.</summary>
+    public (ModelUser User, long Held, long HeldInReservations, long UsedThisMonth) Balance(string account, DateTimeOffset now)
     {
         var user = Touch(account, now);
         var held = _escrows.Values.Where(e => e.Account == account && e.Status == EscrowStatus.Held).Sum(e => e.Amount);
@@ -338,7 +343,7 @@ internal sealed class LedgerModel
         var used = _debits.Values
             .Where(d => d.Account == account && d.Generation == user.Generation && d.CreatedMs >= from && d.CreatedMs < until && !_refunded.Contains(d.Id))
             .Sum(d => d.Total);
-        return (user, held, used);
+        return (user, held, HeldInReservations(account), used);
     }
 
     private static long CeilDiv(long numerator, long denominator) => (numerator + denominator - 1) / denominator;

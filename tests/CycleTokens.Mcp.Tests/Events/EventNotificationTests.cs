@@ -224,6 +224,28 @@ public sealed class EventNotificationTests
 
     [Theory]
     [MemberData(nameof(Versions))]
+    public async Task Reservations_SendTheirEvents_TheSettleAlsoTokenSpent(string version)
+    {
+        var (server, recorder) = await StartListeningAsync(version);
+        await using var _ = server;
+        await server.CallOkAsync("get_balance");
+        var before = Events(recorder).Count;
+
+        var reserved = (await server.CallOkAsync("reserve_operation", """{"operation":"ai.design_review","quantity":2}""")).GetProperty("reservation_id").GetString();
+        await server.CallOkAsync("settle_reservation", $$"""{"reservation_id":"{{reserved}}","quantity":1}""");
+        var voided = (await server.CallOkAsync("reserve_operation", """{"operation":"ai.design_review"}""")).GetProperty("reservation_id").GetString();
+        await server.CallOkAsync("void_reservation", $$"""{"reservation_id":"{{voided}}"}""");
+
+        var events = Events(recorder).Skip(before).ToList();
+        Assert.Equal(["reservation-created", "token-spent", "reservation-settled", "reservation-created", "reservation-voided"], events.Select(e => e.Name));
+        Assert.Equal((reserved, 30L, "2026-03-15T10:15:00.000Z"), (events[0].Data["reservation_id"]!.GetValue<string>(), events[0].Data["held"]!.GetValue<long>(), events[0].Data["expires_at"]!.GetValue<string>()));
+        Assert.Equal((15L, 15L, 985L), (events[2].Data["charged"]!.GetValue<long>(), events[2].Data["released"]!.GetValue<long>(), events[2].Data["balance"]!.GetValue<long>()));
+        // The settle's charge put the review in the discount cache: the second reservation held 10% of 15, rounded up.
+        Assert.Equal(("voided", 2L), (events[4].Data["reason"]!.GetValue<string>(), events[4].Data["released"]!.GetValue<long>()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
     public async Task LowBalance_IsSentOncePerCrossing_WithBalanceAndThreshold(string version)
     {
         var (server, recorder) = await StartListeningAsync(version);

@@ -41,6 +41,12 @@ public sealed class HttpContractTests
         await Call("release_escrow", $$"""{"escrow_id":"{{held}}","idempotency_key":"r1"}""");
         var cancelled = (await client.CallOkAsync("create_escrow", """{"amount":50,"job_id":"job-2","fab_id":"fab-1"}""")).GetProperty("escrow_id").GetString();
         await Call("cancel_escrow", $$"""{"escrow_id":"{{cancelled}}"}""");
+        var reserved = (await Call("reserve_operation", """{"operation":"model.export.json","quantity":2,"idempotency_key":"h1"}""")).GetProperty("reservation_id").GetString();
+        await Call("get_reservation", $$"""{"reservation_id":"{{reserved}}"}""");
+        await Call("list_reservations");
+        await Call("settle_reservation", $$"""{"reservation_id":"{{reserved}}","quantity":1,"idempotency_key":"h2"}""");
+        var voided = (await client.CallOkAsync("reserve_operation", """{"operation":"model.export.json"}""")).GetProperty("reservation_id").GetString();
+        await Call("void_reservation", $$"""{"reservation_id":"{{voided}}"}""");
         await Call("get_tier");
         var purchase = (await Call("purchase_tokens", """{"tokens":1000,"method":"card","idempotency_key":"p1"}""")).GetProperty("purchase_id").GetString();
         await Call("get_purchase", $$"""{"purchase_id":"{{purchase}}"}""");
@@ -49,8 +55,8 @@ public sealed class HttpContractTests
         await Call("get_budget");
 
         AssertContractFields(Contract.AgentTools, results);
-        // 10 charged, 5 spent, 100 released to the fab; the cancelled escrow came back.
-        Assert.Equal(885, (await server.Ledger.GetBalanceAsync("alice")).Total);
+        // 10 charged, 5 spent, 100 released to the fab, 1 settled; the cancelled escrow and the void came back.
+        Assert.Equal(884, (await server.Ledger.GetBalanceAsync("alice")).Total);
     }
 
     [Theory]

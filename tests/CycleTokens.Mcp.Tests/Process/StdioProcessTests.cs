@@ -15,8 +15,9 @@ public sealed class StdioProcessTests
     private static readonly string[] AgentTools =
     [
         "cancel_escrow", "charge_for_operation", "create_escrow", "estimate_operation", "export_account_data", "export_transactions",
-        "get_balance", "get_budget", "get_escrow", "get_purchase", "get_tier", "get_transaction_history", "get_usage", "list_escrows",
-        "list_operations", "purchase_tokens", "release_escrow", "spend_tokens",
+        "get_balance", "get_budget", "get_escrow", "get_purchase", "get_reservation", "get_tier", "get_transaction_history", "get_usage",
+        "list_escrows", "list_operations", "list_reservations", "purchase_tokens", "release_escrow", "reserve_operation", "settle_reservation",
+        "spend_tokens", "void_reservation",
     ];
 
     private static readonly string[] OperatorTools =

@@ -207,7 +207,7 @@ public sealed class AuthorityTests(ITestOutputHelper output)
             if (call.Target == "get_balance" && outcome == "ok" && result is { } balance)
             {
                 // What the tool reports is what the ledger holds.
-                Assert.True(balance.Long("balance") + balance.Long("held_in_escrow") == check.Held(next), $"{where}: get_balance disagrees with the ledger");
+                Assert.True(balance.Long("balance") + balance.Long("held_in_escrow") + balance.Long("held_in_reservations") == check.Held(next), $"{where}: get_balance disagrees with the ledger");
             }
 
             view = next;

@@ -77,7 +77,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     [InlineData(false, "get_transaction_history", """{"min_amount":4.9e-324}""", "min_amount must be a whole number from 0 to 1000000000000 (got 4.9e-324)")]
     [InlineData(false, "spend_tokens", """{"amount":"+cmd é <x>","operation":"custom.render"}""", "amount must be a whole number from 1 to 1000000000000 (got \"+cmd é <x>\")")]
     [InlineData(false, "create_escrow", """{"amount":5,"job_id":"j","fab_id":"acme","metadata":"=1+1 \u202E"}""", "metadata must be a JSON object (got \"=1+1 \u202E\")")]
-    [InlineData(true, "list_operations", """{"account":"system:grants"}""", "account must not start with a reserved prefix (creator:, fab:, system:, escrow:) or be 'platform' (got \"system:grants\")")]
+    [InlineData(true, "list_operations", """{"account":"system:grants"}""", "account must not start with a reserved prefix (creator:, fab:, system:, escrow:, hold:) or be 'platform' (got \"system:grants\")")]
     [InlineData(true, "list_operations", """{"account":"'; DROP TABLE transactions; --"}""", "account must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', ':', '@', '-' (got \"'; DROP TABLE transactions; --\")")]
     public async Task FoundByGeneration_FractionsBeyondDecimalPrecision_MisquotedStrings_AndIgnoredAccounts_AreRefused(bool operatorMode, string tool, string arguments, string expected)
     {
@@ -148,7 +148,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     [Fact]
     public void Generator_CoversEveryStringArgumentOfEveryTool_InBothModes()
     {
-        var fixtures = new CallFixtures("esc_000001", "pur_000001", "tx_000001", []);
+        var fixtures = new CallFixtures("esc_000001", "pur_000001", "tx_000001", [], "res_000001");
         foreach (var operatorMode in new[] { false, true })
         {
             var calls = BadCallGenerator.Generate(new ServerMode("alice", operatorMode), fixtures, DefaultSeed, 0);
@@ -192,11 +192,13 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         var bobHeld = await server.Ledger.CreateEscrowAsync("bob", new EscrowRequest(40, "bob-job", "acme"));
         var bobCancelled = await server.Ledger.CreateEscrowAsync("bob", new EscrowRequest(30, "bob-job-2", "acme"));
         await server.Ledger.CancelEscrowAsync("bob", bobCancelled.Escrow.Id);
+        var reserved = await server.CallOkAsync("reserve_operation", """{"operation":"model.export.step","expires_in_seconds":86400}""");
         return new CallFixtures(
             escrow.GetProperty("escrow_id").GetString()!,
             purchase.GetProperty("purchase_id").GetString()!,
             charge.GetProperty("transaction_id").GetString()!,
-            [bobHeld.Escrow.Id, bobCancelled.Escrow.Id]);
+            [bobHeld.Escrow.Id, bobCancelled.Escrow.Id],
+            reserved.GetProperty("reservation_id").GetString()!);
     }
 
     /// <summary>Null when the call was refused as it must be, else what went wrong.</summary>

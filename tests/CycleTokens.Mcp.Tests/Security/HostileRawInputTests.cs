@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
+using CycleTokens.Core.Reservations;
 using CycleTokens.Core.Tests.Support;
 using CycleTokens.Mcp.Hosting;
 using CycleTokens.Mcp.Tests.Support;
@@ -291,6 +292,7 @@ public sealed class HostileRawInputTests(ITestOutputHelper output)
         var purchase = await ledger.CreatePurchaseAsync("alice", 1000, "card");
         await ledger.GrantAsync("bob", 500);
         var bobs = await ledger.CreateEscrowAsync("bob", new EscrowRequest(40, "bob-job", "acme"));
-        return new CallFixtures(escrow.Escrow.Id, purchase.Purchase.Id, charge.TransactionId, [bobs.Escrow.Id]);
+        var reserved = await ledger.ReserveAsync("alice", new ReservationRequest("model.export.step") { ExpiresInSeconds = 86_400 });
+        return new CallFixtures(escrow.Escrow.Id, purchase.Purchase.Id, charge.TransactionId, [bobs.Escrow.Id], reserved.Reservation.Id);
     }
 }

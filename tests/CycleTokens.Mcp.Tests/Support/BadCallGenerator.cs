@@ -12,7 +12,8 @@ namespace CycleTokens.Mcp.Tests.Support;
 /// <param name="PurchaseId">A pending purchase of the bound account.</param>
 /// <param name="TransactionId">A charge of the bound account.</param>
 /// <param name="ForeignEscrowIds">Escrows of another user (as resource URIs they must look unknown).</param>
-internal sealed record CallFixtures(string EscrowId, string PurchaseId, string TransactionId, IReadOnlyList<string> ForeignEscrowIds);
+/// <param name="ReservationId">A held reservation of the bound account.</param>
+internal sealed record CallFixtures(string EscrowId, string PurchaseId, string TransactionId, IReadOnlyList<string> ForeignEscrowIds, string ReservationId);
 
 /// <summary>
 /// Generates calls that must all be refused: for every tool the server lists in a mode, every argument gets wrong
@@ -96,6 +97,8 @@ internal sealed class BadCallGenerator
         "spend_tokens" => new() { ["amount"] = "5", ["operation"] = "\"custom.render\"" },
         "create_escrow" => new() { ["amount"] = "10", ["job_id"] = "\"job-1\"", ["fab_id"] = "\"acme\"" },
         "get_escrow" or "release_escrow" or "cancel_escrow" => new() { ["escrow_id"] = Json(fixtures.EscrowId) },
+        "reserve_operation" => new() { ["operation"] = "\"model.export.step\"" },
+        "get_reservation" or "settle_reservation" or "void_reservation" => new() { ["reservation_id"] = Json(fixtures.ReservationId) },
         "purchase_tokens" => new() { ["tokens"] = "1000", ["method"] = "\"card\"" },
         "get_purchase" or "complete_purchase" => new() { ["purchase_id"] = Json(fixtures.PurchaseId) },
         "grant_tokens" => new() { ["account"] = Json(account), ["amount"] = "5" },

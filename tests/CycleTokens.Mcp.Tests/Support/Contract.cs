@@ -12,13 +12,17 @@ internal static class Contract
     public static readonly IReadOnlyList<string> Purchase =
         ["purchase_id", "tokens", "amount_eur", "method", "status", "checkout_url", "currency", "created_at"];
 
+    /// <summary>The fields of a reservation (get_reservation, list_reservations, and reserve/void results), agent-billing spec §1.</summary>
+    public static readonly IReadOnlyList<string> Reservation =
+        ["reservation_id", "operation", "quantity", "unit_price", "held", "status", "created_at", "expires_at", "metadata"];
+
     /// <summary>The fields of one transaction in history and exports.</summary>
     public static readonly IReadOnlyList<string> Transaction =
         ["id", "timestamp", "type", "kind", "operation", "amount", "counterparty", "balance_after", "metadata"];
 
     public static readonly IReadOnlyList<ContractTool> AgentTools =
     [
-        new("get_balance", [], [], ["account", "balance", "allowance_balance", "purchased_balance", "held_in_escrow", "tier", "monthly_allowance", "used_this_month", "remaining_this_month", "month_start", "next_reset", "creator_royalty_pct"], ReadOnly: true),
+        new("get_balance", [], [], ["account", "balance", "allowance_balance", "purchased_balance", "held_in_escrow", "held_in_reservations", "tier", "monthly_allowance", "used_this_month", "remaining_this_month", "month_start", "next_reset", "creator_royalty_pct"], ReadOnly: true),
         new("list_operations", [], ["category"], ["operations", "default_price", "token_value_eur"], ReadOnly: true),
         new("estimate_operation", ["operation"], ["params", "quantity"], ["operation", "base_price", "unit_price", "cached", "cache_discount_pct", "quantity", "batch_discount_pct", "total_price", "total_eur", "priced_by", "balance", "affordable"], ReadOnly: true),
         new("charge_for_operation", ["operation"], ["params", "quantity", "creator_id", "metadata", "idempotency_key"], ["transaction_id", "operation", "base_price", "unit_price", "cached", "quantity", "batch_discount_pct", "charged", "creator_id", "creator_share", "platform_share", "balance_after", "replayed"], ReadOnly: false),
@@ -30,6 +34,11 @@ internal static class Contract
         new("list_escrows", [], ["status"], ["escrows"], ReadOnly: true),
         new("release_escrow", ["escrow_id"], ["idempotency_key"], Escrow, ReadOnly: false),
         new("cancel_escrow", ["escrow_id"], ["idempotency_key"], [.. Escrow, "balance_after"], ReadOnly: false),
+        new("reserve_operation", ["operation"], ["params", "quantity", "creator_id", "expires_in_seconds", "metadata", "idempotency_key"], ["reservation_id", "operation", "quantity", "unit_price", "held", "expires_at", "balance_after", "replayed"], ReadOnly: false),
+        new("settle_reservation", ["reservation_id"], ["quantity", "metadata", "idempotency_key"], ["transaction_id", "operation", "base_price", "unit_price", "cached", "quantity", "batch_discount_pct", "charged", "creator_id", "creator_share", "platform_share", "balance_after", "replayed", "reservation_id", "released", "receipt"], ReadOnly: false),
+        new("void_reservation", ["reservation_id"], ["idempotency_key"], [.. Reservation, "balance_after", "replayed"], ReadOnly: false),
+        new("get_reservation", ["reservation_id"], [], Reservation, ReadOnly: true),
+        new("list_reservations", [], ["status"], ["reservations"], ReadOnly: true),
         new("get_tier", [], [], ["tier", "monthly_allowance", "price_eur_per_month", "creator_royalty_pct", "tiers"], ReadOnly: true),
         new("purchase_tokens", ["tokens", "method"], ["idempotency_key"], Purchase, ReadOnly: false),
         new("get_purchase", ["purchase_id"], [], Purchase, ReadOnly: true),

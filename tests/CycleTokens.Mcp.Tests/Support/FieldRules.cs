@@ -16,6 +16,7 @@ internal static partial class FieldRules
     private static readonly Dictionary<string, string> ServerIds = new(StringComparer.Ordinal)
     {
         ["escrow_id"] = "Escrow",
+        ["reservation_id"] = "Reservation",
         ["purchase_id"] = "Purchase",
         ["transaction_id"] = "Transaction",
     };
@@ -64,7 +65,7 @@ internal static partial class FieldRules
         value.Length is >= 1 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '@' or '-');
 
     public static bool IsUserAccount(string value) =>
-        IsAccountId(value) && value != "platform" && !new[] { "creator:", "fab:", "system:", "escrow:" }.Any(p => value.StartsWith(p, StringComparison.Ordinal));
+        IsAccountId(value) && value != "platform" && !new[] { "creator:", "fab:", "system:", "escrow:", "hold:" }.Any(p => value.StartsWith(p, StringComparison.Ordinal));
 
     /// <summary>1 to <paramref name="max"/> UTF-16 characters, no control characters, valid Unicode.</summary>
     public static bool IsText(string value, int max) =>

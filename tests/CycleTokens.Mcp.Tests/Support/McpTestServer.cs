@@ -47,6 +47,10 @@ internal sealed class McpTestServer : IAsyncDisposable
     /// <param name="budget">The stdio server's budget, as from --max-per-call, --max-per-day, --confirm-above.</param>
     /// <param name="wrapTransport">Optionally wraps the client's transport (outermost), e.g. with a <see cref="RecordingTransport"/>.</param>
     /// <param name="configureServices">Optionally adds to the server's services (e.g. a capturing logger provider).</param>
+    /// <param name="hostOnTheFakeClock">
+    /// The server's background services (the reservation sweeper, the balance watcher) run on the fake clock too, so a
+    /// test drives their timers by advancing it; by default they run on the system clock, as most tests expect.
+    /// </param>
     public static async Task<McpTestServer> StartAsync(
         string account = "alice",
         bool operatorMode = false,
@@ -56,7 +60,8 @@ internal sealed class McpTestServer : IAsyncDisposable
         LedgerOptions? options = null,
         Func<IClientTransport, IClientTransport>? wrapTransport = null,
         Action<IServiceCollection>? configureServices = null,
-        KeyBudget? budget = null)
+        KeyBudget? budget = null,
+        bool hostOnTheFakeClock = false)
     {
         var folder = Path.Combine(Path.GetTempPath(), "cycletokens-mcp-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -69,6 +74,11 @@ internal sealed class McpTestServer : IAsyncDisposable
         var clientToServer = new Pipe();
         var serverToClient = new Pipe();
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        if (hostOnTheFakeClock)
+        {
+            builder.Services.AddSingleton<TimeProvider>(clock);
+        }
+
         builder.Services.AddCycleTokensMcp(ledger, new ServerMode(account, operatorMode) { Budget = budget ?? KeyBudget.None })
             .WithStreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream());
         // Confirmations wait on the fake clock, so a test decides when the human's two minutes are up.

@@ -12,7 +12,7 @@ internal sealed record AgentCall(bool Resource, string Target, string Arguments)
 
 /// <summary>
 /// A seeded source of agent calls for the authority property: valid and invalid arguments mixed, keys reused (replays
-/// and conflicts), the session's own escrows and purchases, another user's, guessed ids, hostile generated calls,
+/// and conflicts), the session's own escrows, reservations and purchases, another user's, guessed ids, hostile generated calls,
 /// operator tools and account arguments an agent must not have.
 /// </summary>
 internal sealed class RandomAgentCalls(Random random, IReadOnlyList<string> foreignEscrowIds, IReadOnlyList<string> foreignPurchaseIds, IReadOnlyList<BadCall> hostile)
@@ -28,13 +28,19 @@ internal sealed class RandomAgentCalls(Random random, IReadOnlyList<string> fore
 
     private readonly List<string> _ownEscrows = [];
     private readonly List<string> _ownPurchases = [];
+    private readonly List<string> _ownReservations = [];
     private int _keys;
 
     public AgentCall Next()
     {
-        var roll = random.Next(100);
+        // 0-99: the product spec's tools; 100-114: reservations (agent-billing spec §1).
+        var roll = random.Next(115);
         return roll switch
         {
+            >= 100 and < 105 => Tool("reserve_operation", ("operation", S(Pick(Operations))), ("quantity", Pick(Quantities).ToString(CultureInfo.InvariantCulture)), ("creator_id", Nullable(Pick(Creators))), ("params", Pick(Params)), ("expires_in_seconds", Pick(["null", "30", "3600", "86400", "29"])), ("idempotency_key", Key())),
+            >= 105 and < 110 => Tool("settle_reservation", ("reservation_id", S(ReservationId())), ("quantity", Pick(["null", "0", "1", "2", "1000", "-1"])), ("idempotency_key", Key())),
+            >= 110 and < 113 => Tool("void_reservation", ("reservation_id", S(ReservationId())), ("idempotency_key", Key())),
+            >= 113 => random.Next(2) == 0 ? Tool("get_reservation", ("reservation_id", S(ReservationId()))) : Tool("list_reservations", ("status", Pick(["null", "\"held\"", "\"expired\""]))),
             < 14 => Tool("charge_for_operation", ("operation", S(Pick(Operations))), ("quantity", Pick(Quantities).ToString(CultureInfo.InvariantCulture)), ("creator_id", Nullable(Pick(Creators))), ("params", Pick(Params)), ("metadata", Maybe("{\"note\":\"=1+1\"}")), ("idempotency_key", Key())),
             < 24 => Tool("spend_tokens", ("amount", Amount()), ("operation", S(Pick(Operations))), ("idempotency_key", Key())),
             < 28 => Tool("estimate_operation", ("operation", S(Pick(Operations))), ("quantity", Pick(Quantities).ToString(CultureInfo.InvariantCulture))),
@@ -67,6 +73,11 @@ internal sealed class RandomAgentCalls(Random random, IReadOnlyList<string> fore
         if (tool == "purchase_tokens" && result.TryGetProperty("purchase_id", out var purchase) && !_ownPurchases.Contains(purchase.GetString()!))
         {
             _ownPurchases.Add(purchase.GetString()!);
+        }
+
+        if (tool == "reserve_operation" && result.TryGetProperty("reservation_id", out var reservation) && !_ownReservations.Contains(reservation.GetString()!))
+        {
+            _ownReservations.Add(reservation.GetString()!);
         }
     }
 
@@ -106,6 +117,13 @@ internal sealed class RandomAgentCalls(Random random, IReadOnlyList<string> fore
         < 8 => Pick(foreignEscrowIds),
         8 => "esc_" + random.Next(1, 400).ToString("D6", CultureInfo.InvariantCulture),
         _ => Pick(["esc_999999", "'; DROP TABLE escrows; --", "ESC_000001"]),
+    };
+
+    private string ReservationId() => random.Next(10) switch
+    {
+        < 7 when _ownReservations.Count > 0 => Pick(_ownReservations),
+        < 9 => "res_" + random.Next(1, 400).ToString("D6", CultureInfo.InvariantCulture),
+        _ => Pick(["res_999999", "'; DROP TABLE reservations; --", "RES_000001"]),
     };
 
     private string PurchaseId() => random.Next(3) switch

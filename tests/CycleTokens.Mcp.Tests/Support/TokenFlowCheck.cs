@@ -2,7 +2,8 @@ namespace CycleTokens.Mcp.Tests.Support;
 
 /// <summary>
 /// The authority property between two views of every balance (before and after one agent call), for a session bound
-/// to <c>user</c>. With W = the user's balance + what the user's escrows hold (balance + held_in_escrow):
+/// to <c>user</c>. With W = the user's balance + what the user's escrows and reservations hold (balance + held_in_escrow +
+/// held_in_reservations):
 /// <list type="number">
 /// <item>All balances sum to zero (double entry), and no user balance or part is negative.</item>
 /// <item>No other user's balance changes; no user or system account appears (but <c>system:expired</c>, made on first use); the other users' escrow accounts,
@@ -10,7 +11,7 @@ namespace CycleTokens.Mcp.Tests.Support;
 /// <item>The only tokens created are the monthly allowance: <c>system:allowance</c> only falls, by exactly the
 /// tier's allowance, at most once per calendar month, and <c>system:expired</c> only rises.</item>
 /// <item>W never rises except by that allowance: ΔW − allowance issued + expired ≤ 0; in a call that issues no
-/// allowance, ΔW ≤ 0 (cancelling an escrow moves tokens from held back to balance, W unchanged).</item>
+/// allowance, ΔW ≤ 0 (cancelling an escrow or voiding a reservation moves tokens from held back to balance, W unchanged).</item>
 /// <item>Payees (<c>platform</c>, <c>creator:*</c>, <c>fab:*</c>) only receive.</item>
 /// </list>
 /// </summary>
@@ -18,9 +19,9 @@ internal sealed class TokenFlowCheck(string user, IReadOnlySet<string> foreignEs
 {
     private readonly HashSet<int> _grantedMonths = [];
 
-    /// <summary>Tokens the user holds: balance plus every escrow account that is not another user's.</summary>
+    /// <summary>Tokens the user holds: balance plus every escrow and hold account that is not another user's.</summary>
     public long Held(IReadOnlyDictionary<string, (string Kind, long Balance)> view) =>
-        Of(view, user) + view.Where(a => a.Value.Kind == "escrow" && !foreignEscrowAccounts.Contains(a.Key)).Sum(a => a.Value.Balance);
+        Of(view, user) + view.Where(a => a.Value.Kind is "escrow" or "hold" && !foreignEscrowAccounts.Contains(a.Key)).Sum(a => a.Value.Balance);
 
     /// <summary>Null when the step from <paramref name="before"/> to <paramref name="after"/> keeps the property.</summary>
     /// <param name="month">The calendar month (year × 12 + month) of the clock during the call.</param>

@@ -74,8 +74,8 @@ public sealed class ArgumentValidationTests
     {
         { "purchase_tokens", """{"tokens":1000,"method":"paypal"}""", "method must be one of card, usdc, eth, btc (got \"paypal\")" },
         { "purchase_tokens", """{"tokens":1000,"method":"CARD"}""", "method must be one of card, usdc, eth, btc (got \"CARD\")" },
-        { "get_transaction_history", """{"type":"refund"}""", "type must be one of debit, credit, escrow_hold, escrow_release, escrow_cancel (got \"refund\")" },
-        { "get_transaction_history", """{"kind":"bonus"}""", "kind must be one of charge, spend, grant, purchase, allowance, expiry, refund, escrow, clear (got \"bonus\")" },
+        { "get_transaction_history", """{"type":"refund"}""", "type must be one of debit, credit, escrow_hold, escrow_release, escrow_cancel, reservation_hold, reservation_release (got \"refund\")" },
+        { "get_transaction_history", """{"kind":"bonus"}""", "kind must be one of charge, spend, grant, purchase, allowance, expiry, refund, escrow, clear, reservation (got \"bonus\")" },
         { "list_escrows", """{"status":"open"}""", "status must be one of held, released, cancelled (got \"open\")" },
         { "export_transactions", """{"format":"xml"}""", "format must be one of csv, json (got \"xml\")" },
     };

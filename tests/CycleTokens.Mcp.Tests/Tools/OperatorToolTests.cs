@@ -5,7 +5,7 @@ namespace CycleTokens.Mcp.Tests.Tools;
 
 public sealed class OperatorToolTests
 {
-    private const string ReservedRule = "account must not start with a reserved prefix (creator:, fab:, system:, escrow:) or be 'platform'";
+    private const string ReservedRule = "account must not start with a reserved prefix (creator:, fab:, system:, escrow:, hold:) or be 'platform'";
 
     public static TheoryData<string> Versions => [McpTestServer.Legacy, McpTestServer.Modern];
 
@@ -137,7 +137,7 @@ public sealed class OperatorToolTests
         Assert.Equal("alice", Assert.Single(page1.GetProperty("accounts").EnumerateArray()).Str("account"));
         Assert.Equal("bob", Assert.Single(page2.GetProperty("accounts").EnumerateArray()).Str("account"));
         Assert.True(page2.IsNull("next_cursor"));
-        Assert.Equal("kind must be one of user, creator, fab, platform, system, escrow (got \"admin\")", await server.CallErrorAsync("list_accounts", """{"kind":"admin"}"""));
+        Assert.Equal("kind must be one of user, creator, fab, platform, system, escrow, hold (got \"admin\")", await server.CallErrorAsync("list_accounts", """{"kind":"admin"}"""));
         Assert.Equal("cursor must be a cursor returned by this server (got \"!!\")", await server.CallErrorAsync("list_accounts", """{"cursor":"!!"}"""));
     }
 

@@ -57,12 +57,16 @@ public sealed class ReceiptToolTests
         var second = await server.CallContractAsync("create_escrow", """{"amount":50,"job_id":"job-2","fab_id":"acme"}""");
         var cancel = await server.CallContractAsync("cancel_escrow", $$"""{"escrow_id":"{{second.Str("escrow_id")}}"}""");
         var purchase = await server.CallContractAsync("purchase_tokens", """{"tokens":1000,"method":"card"}""");
+        var reserved = await server.CallContractAsync("reserve_operation", """{"operation":"ai.design_review","quantity":2}""");
+        var settle = await server.CallContractAsync("settle_reservation", $$"""{"reservation_id":"{{reserved.Str("reservation_id")}}","quantity":1}""");
 
         Assert.Equal(("spend", 30L, spend.Long("balance_after")), Figures(await VerifiedAsync(server, spend)));
         Assert.Equal(("escrow_hold", 200L, hold.Long("balance_after")), Figures(await VerifiedAsync(server, hold)));
         Assert.Equal(("escrow_release", 200L, release.Long("balance_after")), Figures(await VerifiedAsync(server, release)));
         Assert.Equal(("escrow_cancel", 50L, cancel.Long("balance_after")), Figures(await VerifiedAsync(server, cancel)));
         Assert.Equal(JsonValueKind.Null, purchase.GetProperty("receipt").ValueKind);
+        // A settle is a charge: its receipt states the charge, paid from the hold, and the balance after the settle.
+        Assert.Equal(("charge", 15L, settle.Long("balance_after")), Figures(await VerifiedAsync(server, settle)));
     }
 
     [Fact]

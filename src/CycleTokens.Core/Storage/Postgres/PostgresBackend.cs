@@ -38,6 +38,7 @@ internal static class PostgresBackend
             Purchases = new SqlPurchaseStore(session),
             ApiKeys = new SqlApiKeyStore(session),
             Escrows = new SqlEscrowStore(session),
+            Reservations = new SqlReservationStore(session),
             Users = new SqlUserStore(session),
             Idempotency = new SqlIdempotencyStore(session),
             DiscountCache = new SqlDiscountCacheStore(session),

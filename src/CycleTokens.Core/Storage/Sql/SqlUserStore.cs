@@ -26,7 +26,8 @@ internal sealed class SqlUserStore(ISqlSession db) : IUserStore
     // One statement, as starting every call needs all three.
     private const string StateSql = """
         SELECT a.balance, a.allowance, a.purchased, a.tier, a.month_key, a.history_start,
-               EXISTS (SELECT 1 FROM escrows e WHERE e.account = a.id AND e.status = 'held' AND e.expires_ms <= $now),
+               EXISTS (SELECT 1 FROM escrows e WHERE e.account = a.id AND e.status = 'held' AND e.expires_ms <= $now)
+               OR EXISTS (SELECT 1 FROM reservations r WHERE r.account = a.id AND r.status = 'held' AND r.expires_ms <= $now),
                (SELECT c.last_ms FROM discount_cache c WHERE c.account = a.id AND c.operation = $operation AND c.params_hash = $hash)
           FROM accounts a WHERE a.id = $id AND a.kind = 'user'
         """;
@@ -37,7 +38,7 @@ internal sealed class SqlUserStore(ISqlSession db) : IUserStore
         return reader.Read() ? Read(reader, account) : null;
     }
 
-    public (UserRow? User, bool EscrowDue, long? LastMs) LoadState(string account, long nowMs, CacheKey? cache)
+    public (UserRow? User, bool HoldDue, long? LastMs) LoadState(string account, long nowMs, CacheKey? cache)
     {
         using var reader = db.Command(StateSql)
             .With("$id", account)

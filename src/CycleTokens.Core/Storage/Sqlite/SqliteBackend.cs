@@ -31,6 +31,7 @@ internal static class SqliteBackend
                 Purchases = new SqlPurchaseStore(db),
                 ApiKeys = new SqlApiKeyStore(db),
                 Escrows = new SqlEscrowStore(db),
+                Reservations = new SqlReservationStore(db),
                 Users = new SqlUserStore(db),
                 Idempotency = new SqlIdempotencyStore(db),
                 DiscountCache = new SqlDiscountCacheStore(db),

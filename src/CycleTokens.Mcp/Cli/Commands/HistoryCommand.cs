@@ -12,8 +12,8 @@ internal static class HistoryCommand
 {
     public static Command Create(CliApp app, Argument<string> account)
     {
-        var type = Text("--type", "debit, credit, escrow_hold, escrow_release or escrow_cancel.");
-        var kind = Text("--kind", "charge, spend, grant, purchase, allowance, expiry, refund, escrow or clear.");
+        var type = Text("--type", "debit, credit, escrow_hold, escrow_release, escrow_cancel, reservation_hold or reservation_release.");
+        var kind = Text("--kind", "charge, spend, grant, purchase, allowance, expiry, refund, escrow, clear or reservation.");
         var operation = Text("--operation", "Only this operation.");
         var after = Text("--after", "Only at or after this ISO 8601 date-time.");
         var before = Text("--before", "Only before this ISO 8601 date-time.");

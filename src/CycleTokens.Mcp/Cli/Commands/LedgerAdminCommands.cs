@@ -21,7 +21,7 @@ internal static class LedgerAdminCommands
             return LedgerCommand.Ok;
         }, receipts: true);
 
-        var kind = Text("--kind", "user, creator, fab, platform, system or escrow.");
+        var kind = Text("--kind", "user, creator, fab, platform, system, escrow or hold.");
         var limit = PageSize("--limit", "Page size, 1-1000 (default 100).");
         var cursor = Text("--cursor", "Continue after a previous page.");
         var accounts = new Command("accounts", "List accounts with kind, tier and balance.") { kind, limit, cursor };
@@ -29,7 +29,7 @@ internal static class LedgerAdminCommands
         {
             AccountKind? k = r.GetValue(kind) is { } text
                 ? Enum.TryParse<AccountKind>(text, ignoreCase: true, out var parsed) && !int.TryParse(text, out _) ? parsed
-                    : throw new Core.LedgerException(Core.LedgerErrorCode.InvalidArgument, $"kind must be one of user, creator, fab, platform, system, escrow (got '{Wire.Shown(text)}')", "kind")
+                    : throw new Core.LedgerException(Core.LedgerErrorCode.InvalidArgument, $"kind must be one of user, creator, fab, platform, system, escrow, hold (got '{Wire.Shown(text)}')", "kind")
                 : null;
             var page = await ledger.ListAccountsAsync(k, r.GetValue(limit) ?? 100, r.GetValue(cursor), ct);
             o.List(new JsonObject { ["accounts"] = Wire.Array(page.Accounts, ResultJson.Account), ["next_cursor"] = page.NextCursor }, "accounts", "account", "kind", "tier", "balance");

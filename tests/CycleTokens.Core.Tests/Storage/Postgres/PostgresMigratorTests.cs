@@ -14,7 +14,7 @@ public sealed class PostgresMigratorTests : IAsyncLifetime, IDisposable
     private static readonly string[] LedgerTables =
     [
         "accounts", "api_keys", "budget_holds", "credential_spend", "discount_cache", "escrows", "idempotency", "low_balance",
-        "pending_work", "postings", "purchases", "refunds", "schema_version", "transactions", "usage_months",
+        "pending_work", "postings", "purchases", "refunds", "reservations", "schema_version", "transactions", "usage_months",
     ];
 
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));

@@ -113,7 +113,7 @@ public sealed class UsageMonthsTests
         await t.Ledger.BackupAsync(path);
 
         // What a version 1 file looks like.
-        RawDb.Execute(path, "DROP TABLE low_balance; DROP TABLE budget_holds; DROP TABLE credential_spend; DROP TABLE api_keys; DROP TABLE usage_months; DROP TABLE pending_work; CREATE INDEX ix_postings_account ON postings (account, tx_seq); PRAGMA user_version = 1;");
+        RawDb.Execute(path, "DROP TABLE reservations; DROP TABLE low_balance; DROP TABLE budget_holds; DROP TABLE credential_spend; DROP TABLE api_keys; DROP TABLE usage_months; DROP TABLE pending_work; CREATE INDEX ix_postings_account ON postings (account, tx_seq); PRAGMA user_version = 1;");
         using var reopened = TokenLedger.Open(t.Options with { DatabasePath = path }, t.Clock);
 
         Assert.Equal(Migrator.LatestVersion, RawDb.Scalar(path, "PRAGMA user_version"));
@@ -132,7 +132,7 @@ public sealed class UsageMonthsTests
         await t.Ledger.GrantAsync(User, 10_000);
         var path = Path.Combine(t.Folder, "v1.db");
         await t.Ledger.BackupAsync(path);
-        RawDb.Execute(path, "DROP TABLE low_balance; DROP TABLE budget_holds; DROP TABLE credential_spend; DROP TABLE api_keys; DROP TABLE usage_months; DROP TABLE pending_work; CREATE INDEX ix_postings_account ON postings (account, tx_seq); PRAGMA user_version = 1;");
+        RawDb.Execute(path, "DROP TABLE reservations; DROP TABLE low_balance; DROP TABLE budget_holds; DROP TABLE credential_spend; DROP TABLE api_keys; DROP TABLE usage_months; DROP TABLE pending_work; CREATE INDEX ix_postings_account ON postings (account, tx_seq); PRAGMA user_version = 1;");
 
         using var reopened = TokenLedger.Open(t.Options with { DatabasePath = path }, t.Clock);
 
