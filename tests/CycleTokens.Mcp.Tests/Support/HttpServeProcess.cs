@@ -29,7 +29,15 @@ internal sealed class HttpServeProcess : IAsyncDisposable
     public static async Task<HttpServeProcess> StartAsync(string db, IEnumerable<string>? args = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
-        var info = ServerProcess.Server(["serve", "--http", url, "--db", db, .. args ?? []]);
+        args ??= [];
+        if (Core.LedgerOptions.IsPostgresLocation(db) && !args.Contains("--receipt-keys"))
+        {
+            // A PostgreSQL ledger has no file to keep the receipt key beside: the hosts of one database share one key file.
+            var name = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(db)))[..16];
+            args = [.. args, "--receipt-keys", Path.Combine(Path.GetTempPath(), $"cycletokens-test-receipts-{name}.json")];
+        }
+
+        var info = ServerProcess.Server(["serve", "--http", url, "--db", db, .. args]);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;
