@@ -15,7 +15,7 @@ namespace CycleTokens.Mcp.Tests.Cli;
 public sealed class CliMigrateStoreTests
 {
     private static readonly string[] Tables =
-        ["accounts", "transactions", "postings", "refunds", "discount_cache", "escrows", "purchases", "idempotency", "usage_months", "pending_work", "api_keys", "credential_spend", "budget_holds", "low_balance"];
+        ["accounts", "transactions", "postings", "refunds", "discount_cache", "escrows", "purchases", "idempotency", "usage_months", "pending_work", "api_keys", "credential_spend", "budget_holds", "low_balance", "reservations"];
 
     // What an operator reads from a ledger: it must read the same from every copy.
     private static readonly string[][] Reads =
