@@ -23,25 +23,7 @@ internal sealed class SqlReceiptStore(ISqlSession db) : IReceiptStore
                 return null;
             }
 
-            stored = new StoredTx(
-                new TxRow(
-                    reader.GetInt64(0),
-                    reader.GetString(1),
-                    reader.GetInt64(2),
-                    reader.GetString(3),
-                    reader.GetString(4),
-                    reader.GetString(5),
-                    reader.GetStringOrNull(6),
-                    reader.GetInt64(7),
-                    reader.GetStringOrNull(8),
-                    reader.GetInt64(9),
-                    reader.GetInt64(10),
-                    reader.GetStringOrNull(11),
-                    reader.GetStringOrNull(12),
-                    reader.GetStringOrNull(13),
-                    reader.GetStringOrNull(14)),
-                (byte[])reader.GetValue(15),
-                []);
+            stored = StoredTxReader.Read(reader);
         }
 
         using var postings = db.Command(PostingsSql).With("$seq", stored.Row.Seq).ExecuteReader();

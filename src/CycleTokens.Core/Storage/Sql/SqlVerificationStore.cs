@@ -36,25 +36,7 @@ internal sealed class SqlVerificationStore(ISqlSession db, Func<List<string>> in
                     yield return current;
                 }
 
-                current = new StoredTx(
-                    new TxRow(
-                        seq,
-                        reader.GetString(1),
-                        reader.GetInt64(2),
-                        reader.GetString(3),
-                        reader.GetString(4),
-                        reader.GetString(5),
-                        reader.GetStringOrNull(6),
-                        reader.GetInt64(7),
-                        reader.GetStringOrNull(8),
-                        reader.GetInt64(9),
-                        reader.GetInt64(10),
-                        reader.GetStringOrNull(11),
-                        reader.GetStringOrNull(12),
-                        reader.GetStringOrNull(13),
-                        reader.GetStringOrNull(14)),
-                    (byte[])reader.GetValue(15),
-                    []);
+                current = StoredTxReader.Read(reader);
             }
 
             if (!reader.IsDBNull(16))

@@ -12,43 +12,6 @@ internal static class SqliteBackend
     internal static LedgerStores Open(LedgerOptions options, IIdGenerator ids, MonthCalendar months)
     {
         var db = LedgerDatabase.Open(options);
-        try
-        {
-            var usage = new UsageMonths(db, months);
-            if (!options.ReadOnly)
-            {
-                // A read-only open cannot write the totals; it only ever verifies, which does not read them.
-                usage.FillIfPending();
-            }
-
-            return new LedgerStores
-            {
-                Connection = db,
-                Location = db.Path,
-                Backup = db,
-                Journal = new Journal(db, ids, usage),
-                Usage = usage,
-                Purchases = new SqlPurchaseStore(db),
-                ApiKeys = new SqlApiKeyStore(db),
-                Escrows = new SqlEscrowStore(db),
-                Reservations = new SqlReservationStore(db),
-                Users = new SqlUserStore(db),
-                Idempotency = new SqlIdempotencyStore(db),
-                DiscountCache = new SqlDiscountCacheStore(db),
-                Accounts = new SqlAccountStore(db),
-                History = new SqlHistoryStore(db),
-                Refunds = new SqlRefundStore(db),
-                Receipts = new SqlReceiptStore(db),
-                Verification = new SqlVerificationStore(db, db.IntegrityProblems),
-                Tables = new SqlTableStore(db),
-                CredentialSpend = new SqlCredentialSpendStore(db),
-                LowBalance = new SqlLowBalanceStore(db),
-            };
-        }
-        catch
-        {
-            db.Dispose();
-            throw;
-        }
+        return SqlStores.Open(db, options, ids, months, db.Path, backup: db, db.IntegrityProblems, new SqlTableStore(db));
     }
 }
