@@ -37,13 +37,11 @@ internal sealed class EventForwarder(TokenLedger ledger, SubscriptionHub hub, Ba
 
         foreach (var account in changed.Where(a => hub.HasSubscribers(a, ResourceCatalog.BalanceUri)))
         {
-            // Announced now; the watcher must not announce the same change again.
-            if (await PositionAsync(account, cancellationToken) is { } position)
+            // Announced once: by this call, unless the watcher's own look reached this position first.
+            if (await PositionAsync(account, cancellationToken) is not { } position || watcher.Advance(account, position))
             {
-                watcher.Seen(account, position);
+                await hub.NotifyUpdatedAsync(account, ResourceCatalog.BalanceUri, cancellationToken);
             }
-
-            await hub.NotifyUpdatedAsync(account, ResourceCatalog.BalanceUri, cancellationToken);
         }
     }
 

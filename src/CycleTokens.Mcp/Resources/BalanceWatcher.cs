@@ -24,8 +24,36 @@ internal sealed partial class BalanceWatcher(TokenLedger ledger, SubscriptionHub
     /// <summary>Completes once the watcher has recorded a position to compare later ones with.</summary>
     public Task Watching => _watching.Task;
 
-    /// <summary>Records a position of <paramref name="account"/> this process has already announced.</summary>
-    public void Seen(string account, long position) => _positions[account] = position;
+    /// <summary>
+    /// Records that <paramref name="account"/> has reached <paramref name="position"/>; true when this call moved it
+    /// there, so the caller announces the change, false when the watcher or a session already has. Positions only grow,
+    /// so whichever of the watcher and a session's own call gets there first announces it, and the other does not.
+    /// </summary>
+    public bool Advance(string account, long position)
+    {
+        while (true)
+        {
+            if (!_positions.TryGetValue(account, out var known))
+            {
+                if (_positions.TryAdd(account, position))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (known >= position)
+            {
+                return false;
+            }
+
+            if (_positions.TryUpdate(account, position, known))
+            {
+                return true;
+            }
+        }
+    }
 
     /// <summary>
     /// Records where <paramref name="account"/> stands when a session subscribes, unless already watched: a change made
@@ -100,10 +128,9 @@ internal sealed partial class BalanceWatcher(TokenLedger ledger, SubscriptionHub
         foreach (var account in accounts)
         {
             var position = await ledger.GetJournalPositionAsync(account, cancellationToken);
-            var known = _positions.TryGetValue(account, out var previous);
-            _positions[account] = position;
-            if (known && previous != position)
+            if (!_positions.TryAdd(account, position) && Advance(account, position))
             {
+                // Moved since the last look, and no session's own call has announced it yet.
                 await hub.NotifyUpdatedAsync(account, ResourceCatalog.BalanceUri, cancellationToken);
             }
         }
