@@ -108,15 +108,19 @@ public sealed partial class TokenLedger
     /// <summary>
     /// As <see cref="CountDebit"/> for a hold (an escrow, a reservation), which also remembers under
     /// <paramref name="holdId"/> which credential and day it was counted on, so that <see cref="SettleHold"/> can give the
-    /// unused part back. Reservation holds call this with the held amount.
+    /// unused part back. Reservation holds call this with the held amount. Returns whether it remembered the hold
+    /// (only then has <see cref="SettleHold"/> anything to give back).
     /// </summary>
-    private void CountHold(Spender? spender, string holdId, string kind, string description, long amount, long balanceAfter)
+    private bool CountHold(Spender? spender, string holdId, string kind, string description, long amount, long balanceAfter)
     {
         CountDebit(spender, kind, description, amount, balanceAfter);
-        if (spender is not null && amount > 0)
+        if (spender is null || amount == 0)
         {
-            _spend.RememberHold(holdId, spender.Credential, BudgetDays.Of(_nowMs), amount);
+            return false;
         }
+
+        _spend.RememberHold(holdId, spender.Credential, BudgetDays.Of(_nowMs), amount);
+        return true;
     }
 
     /// <summary>

@@ -43,6 +43,7 @@ public sealed partial class TokenLedger
                 IdempotencyKey = charge.IdempotencyKey,
                 Ref = charge.Reference,
                 Details = JsonSerializer.Serialize(details, OutcomeJsonContext.Default.ChargeDetails),
+                Balance = charge.Balance,
             },
             _nowMs,
             charge.MonthKey);

@@ -22,7 +22,7 @@ public sealed partial class TokenLedger
         var batchPct = Catalog.BatchDiscountFor(quantity);
         // The hold is the most a reservation costs: fewer units may earn a smaller batch discount, never a dearer total.
         var total = Math.Min(CeilDiv(checked(reservation.UnitPrice * quantity * (100 - batchPct)), 100), reservation.Held);
-        var (released, expired, _) = ReleaseRest(account, user.MonthKey, stored, total, "settled", key: null);
+        var (released, expired, returnedBalance) = ReleaseRest(account, user.MonthKey, stored, total, "settled", key: null);
 
         var quote = new PriceQuote(
             reservation.Operation, reservation.BasePrice, reservation.UnitPrice, reservation.Cached,
@@ -30,11 +30,18 @@ public sealed partial class TokenLedger
         var charge = PostCharge(
             account,
             user,
-            new ChargePosting(quote, stored.ParamsHash, reservation.CreatorId, metadata ?? reservation.Metadata, key, [new Posting(AccountNames.Hold(reservation.Id), Posting.Main, -total)], user.MonthKey, reservation.Id));
+            new ChargePosting(quote, stored.ParamsHash, reservation.CreatorId, metadata ?? reservation.Metadata, key, [new Posting(AccountNames.Hold(reservation.Id), Posting.Main, -total)], user.MonthKey, reservation.Id)
+            {
+                // Paid from the hold, the charge leaves the balance where the state read (or the return of the rest) left it.
+                Balance = returnedBalance ?? user.Balance,
+            });
         var end = new ReservationEnd(ReservationStatus.Settled, _nowMs, quantity, total, released, expired, charge.TransactionId);
         _reservations.End(reservation.Id, end);
-        // Only what was charged stays counted on the budget day of the hold.
-        SettleHold(reservation.Id, reservation.Held - total);
+        if (stored.BudgetHold)
+        {
+            // Only what was charged stays counted on the budget day of the hold.
+            SettleHold(reservation.Id, reservation.Held - total);
+        }
         Log.ReservationEnded(_logger, reservation.Id, account, ReservationStatus.Settled, "settled");
         Emit(
             LedgerEventNames.ReservationSettled,
@@ -63,7 +70,10 @@ public sealed partial class TokenLedger
         var balanceAfter = balance ?? LoadUser(account)!.Balance;
         var end = new ReservationEnd(status, _nowMs, null, null, released, expired, null);
         _reservations.End(reservation.Id, end);
-        SettleHold(reservation.Id, reservation.Held);
+        if (stored.BudgetHold)
+        {
+            SettleHold(reservation.Id, reservation.Held);
+        }
         Log.ReservationEnded(_logger, reservation.Id, account, status, reason);
         Emit(
             status == ReservationStatus.Expired ? LedgerEventNames.ReservationExpired : LedgerEventNames.ReservationVoided,

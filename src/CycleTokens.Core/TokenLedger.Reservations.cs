@@ -59,7 +59,7 @@ public sealed partial class TokenLedger
                 var quote = Quote(user, op, paramsHash, quantity);
                 var (fromAllowance, fromPurchased) = Draw(user, quote.TotalPrice);
                 var id = _ids.NewId("res");
-                CountHold(spender, id, "reservation_hold", quantity == 1 ? $"reservation for {op}" : $"reservation for {op} x {quantity}", quote.TotalPrice, user.Balance - quote.TotalPrice);
+                var budgeted = CountHold(spender, id, "reservation_hold", quantity == 1 ? $"reservation for {op}" : $"reservation for {op} x {quantity}", quote.TotalPrice, user.Balance - quote.TotalPrice);
                 var hold = AccountNames.Hold(id);
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(hold, Posting.Main, quote.TotalPrice));
@@ -73,7 +73,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 var expiresMs = _nowMs + (seconds * 1000);
-                var stored = new NewReservation(id, account, op, paramsHash, quote, creator, fromAllowance, fromPurchased, user.MonthKey, row.Seq, metadata, _nowMs, expiresMs);
+                var stored = new NewReservation(id, account, op, paramsHash, quote, creator, fromAllowance, fromPurchased, user.MonthKey, row.Seq, metadata, _nowMs, expiresMs, budgeted);
                 _reservations.Insert(stored);
                 Emit(
                     LedgerEventNames.ReservationCreated,

@@ -23,4 +23,8 @@ internal sealed record ChargePosting(
     string? IdempotencyKey,
     IReadOnlyList<Posting> Debit,
     int MonthKey,
-    string? Reference);
+    string? Reference)
+{
+    /// <summary>The user's balance, when <see cref="Debit"/> does not move it (a settle paid from the hold), or null.</summary>
+    public long? Balance { get; init; }
+}

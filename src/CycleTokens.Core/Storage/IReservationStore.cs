@@ -15,7 +15,7 @@ internal interface IReservationStore
     /// <summary>The reservation with this id and what the engine keeps about it, or null.</summary>
     StoredReservation? Load(string id);
 
-    /// <summary>The user's reservations made after <paramref name="historyStart"/>, oldest first (then by id), of one status or any.</summary>
+    /// <summary>The user's reservations made after <paramref name="historyStart"/>, oldest first (in journal order), of one status or any.</summary>
     List<Reservation> List(string account, long historyStart, ReservationStatus? status);
 
     /// <summary>Ids of the user's held reservations that expired at or before <paramref name="nowMs"/>, oldest first.</summary>

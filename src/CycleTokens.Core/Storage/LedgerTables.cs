@@ -50,7 +50,7 @@ internal static class LedgerTables
             T("id"), T("account"), T("operation"), T("params_hash"), I("quantity"), I("base_price"), I("unit_price"), I("cached"),
             I("batch_pct"), T("priced_by"), T("creator_id"), I("held"), I("allowance_part"), I("purchased_part"), I("month_key"),
             I("hold_seq"), T("status"), T("metadata"), I("created_ms"), I("expires_ms"), I("ended_ms"), I("settled_quantity"),
-            I("charged"), I("released"), I("expired"), T("tx_id")),
+            I("charged"), I("released"), I("expired"), T("tx_id"), I("budget_hold")),
     ];
 
     /// <summary>

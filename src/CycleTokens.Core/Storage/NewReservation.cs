@@ -16,6 +16,7 @@ namespace CycleTokens.Core.Storage;
 /// <param name="Metadata">The caller's JSON object, or null.</param>
 /// <param name="CreatedMs">When it was made, in Unix milliseconds.</param>
 /// <param name="ExpiresMs">When it expires, in Unix milliseconds.</param>
+/// <param name="BudgetHold">Whether the hold was counted on a credential's budget day (remembered in <c>budget_holds</c>).</param>
 internal sealed record NewReservation(
     string Id,
     string Account,
@@ -29,4 +30,5 @@ internal sealed record NewReservation(
     long HoldSeq,
     string? Metadata,
     long CreatedMs,
-    long ExpiresMs);
+    long ExpiresMs,
+    bool BudgetHold);

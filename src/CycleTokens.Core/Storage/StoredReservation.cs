@@ -9,10 +9,12 @@ namespace CycleTokens.Core.Storage;
 /// <param name="PurchasedPart">The part of the hold drawn from purchased tokens.</param>
 /// <param name="MonthKey">The month the allowance part belongs to.</param>
 /// <param name="HoldSeq">The sequence number of the hold's journal row.</param>
+/// <param name="BudgetHold">Whether the hold was counted on a credential's budget day, so its end gives some back.</param>
 internal sealed record StoredReservation(
     Reservation Reservation,
     string ParamsHash,
     long AllowancePart,
     long PurchasedPart,
     int MonthKey,
-    long HoldSeq);
+    long HoldSeq,
+    bool BudgetHold);

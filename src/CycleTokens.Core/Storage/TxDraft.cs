@@ -17,4 +17,10 @@ internal sealed record TxDraft(
     internal string? Ref { get; init; }
 
     internal string? Details { get; init; }
+
+    /// <summary>
+    /// The account's balance when no posting moves it and the caller read it under this write lock (a settle paid from
+    /// its hold), so the row need not read it back; ignored when a posting moves it.
+    /// </summary>
+    internal long? Balance { get; init; }
 }

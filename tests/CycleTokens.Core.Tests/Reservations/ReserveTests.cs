@@ -156,7 +156,7 @@ public sealed class ReserveTests
         var settled = await t.Ledger.SettleReservationAsync("alice", reserved.Reservation.Id);
 
         Assert.Equal(0, reserved.Reservation.Held);
-        Assert.False(LedgerChecks.Exists(t.DatabasePath, "hold:" + reserved.Reservation.Id));
+        Assert.False(LedgerChecks.HasPostings(t.DatabasePath, "hold:" + reserved.Reservation.Id));
         Assert.Equal(0, settled.Charge!.Charged);
         Assert.Equal(1000, settled.BalanceAfter);
         Assert.Equal(1, LedgerChecks.CountKind(t.DatabasePath, "alice", "charge"));

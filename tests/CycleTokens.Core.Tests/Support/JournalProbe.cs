@@ -20,14 +20,28 @@ internal sealed class JournalProbe : IDisposable
          ORDER BY t.seq, p.idx
         """;
 
-    private const string AccountsSql = "SELECT id, kind, balance, allowance, purchased, tier, month_key FROM accounts";
+    // A reservation's hold has no accounts row: the file holds its balance in the reservation, the tokens held while it
+    // is held and none once it ended. It is read as an account with that balance, checked against its postings like any.
+    private const string AccountsSql = """
+        SELECT id, kind, balance, allowance, purchased, tier, month_key FROM accounts
+        UNION ALL
+        SELECT 'hold:' || id, 'hold', CASE WHEN status = 'held' THEN held ELSE 0 END, 0, 0, NULL, NULL FROM reservations
+        """;
 
     private static readonly string[] FullChecks =
     [
         "SELECT COALESCE(SUM(amount), 0) FROM postings",
         "SELECT COUNT(*) FROM (SELECT tx_seq FROM postings GROUP BY tx_seq HAVING SUM(amount) <> 0) AS unbalanced",
         "SELECT COUNT(*) FROM postings WHERE tx_seq NOT IN (SELECT seq FROM transactions)",
-        "SELECT COUNT(*) FROM postings WHERE account NOT IN (SELECT id FROM accounts)",
+        "SELECT COUNT(*) FROM postings WHERE account NOT IN (SELECT id FROM accounts) AND account NOT IN (SELECT 'hold:' || id FROM reservations)",
+        "SELECT COUNT(*) FROM accounts WHERE kind = 'hold'",
+        """
+        SELECT COUNT(*) FROM reservations r
+         WHERE CASE WHEN r.status = 'held' THEN r.held ELSE 0 END
+               <> (SELECT COALESCE(SUM(p.amount), 0) FROM postings p WHERE p.account = 'hold:' || r.id AND p.bucket = 'main')
+            OR r.held < 0
+            OR EXISTS (SELECT 1 FROM postings p WHERE p.account = 'hold:' || r.id AND p.bucket <> 'main')
+        """,
         """
         SELECT COUNT(*) FROM accounts a
          WHERE a.kind = 'user'
@@ -44,7 +58,7 @@ internal sealed class JournalProbe : IDisposable
         """,
         """
         SELECT COUNT(*) FROM accounts
-         WHERE kind IN ('user', 'creator', 'fab', 'platform', 'escrow', 'hold') AND (balance < 0 OR allowance < 0 OR purchased < 0)
+         WHERE kind IN ('user', 'creator', 'fab', 'platform', 'escrow') AND (balance < 0 OR allowance < 0 OR purchased < 0)
         """,
     ];
 

@@ -28,12 +28,21 @@ internal static class LedgerChecks
         RawDb.Scalar(path, "SELECT COUNT(*) FROM api_keys"),
         RawDb.Scalar(path, "SELECT COUNT(*) FROM reservations"));
 
-    /// <summary>The stored balance of any account (0 when it does not exist).</summary>
+    /// <summary>
+    /// The stored balance of any account (0 when it does not exist); for a reservation's hold, which has no stored row,
+    /// the sum of its postings (<see cref="AssertBalanced"/> checks that its reservation says the same).
+    /// </summary>
     public static long Balance(string path, string account) =>
-        RawDb.Scalar(path, "SELECT balance FROM accounts WHERE id = $id", ("$id", account));
+        account.StartsWith("hold:", StringComparison.Ordinal)
+            ? RawDb.Scalar(path, "SELECT COALESCE(SUM(amount), 0) FROM postings WHERE account = $id", ("$id", account))
+            : RawDb.Scalar(path, "SELECT balance FROM accounts WHERE id = $id", ("$id", account));
 
     public static bool Exists(string path, string account) =>
         RawDb.Scalar(path, "SELECT COUNT(*) FROM accounts WHERE id = $id", ("$id", account)) == 1;
+
+    /// <summary>Whether any transaction posted to the account.</summary>
+    public static bool HasPostings(string path, string account) =>
+        RawDb.Scalar(path, "SELECT COUNT(*) FROM postings WHERE account = $id", ("$id", account)) > 0;
 
     /// <summary>Transactions of one kind belonging to a user.</summary>
     public static long CountKind(string path, string account, string kind) =>
@@ -50,7 +59,8 @@ internal static class LedgerChecks
 
     /// <summary>
     /// Each transaction's postings sum to zero, every stored balance (and user bucket) equals the sum of its
-    /// postings, every posted account exists, and no user, creator, fab, platform, escrow or hold balance is negative.
+    /// postings, every posted account exists (a hold as its reservation, which holds what the hold's postings sum to),
+    /// and no user, creator, fab, platform or escrow balance is negative.
     /// </summary>
     public static void AssertBalanced(string path)
     {
@@ -67,10 +77,20 @@ internal static class LedgerChecks
                  OR a.purchased <> (SELECT COALESCE(SUM(p.amount), 0) FROM postings p WHERE p.account = a.id AND p.bucket = 'purchased')
                  OR a.balance <> a.allowance + a.purchased)
             """));
-        Assert.Equal(0, RawDb.Scalar(path, "SELECT COUNT(*) FROM postings WHERE account NOT IN (SELECT id FROM accounts)"));
+        // A reservation's hold has no stored row: its reservation holds its balance, the tokens held while it is held.
+        Assert.Equal(0, RawDb.Scalar(path, """
+            SELECT COUNT(*) FROM postings
+             WHERE account NOT IN (SELECT id FROM accounts) AND account NOT IN (SELECT 'hold:' || id FROM reservations)
+            """));
+        Assert.Equal(0, RawDb.Scalar(path, "SELECT COUNT(*) FROM accounts WHERE kind = 'hold'"));
+        Assert.Equal(0, RawDb.Scalar(path, """
+            SELECT COUNT(*) FROM reservations r
+             WHERE CASE WHEN r.status = 'held' THEN r.held ELSE 0 END
+                   <> (SELECT COALESCE(SUM(p.amount), 0) FROM postings p WHERE p.account = 'hold:' || r.id)
+            """));
         Assert.Equal(0, RawDb.Scalar(path, """
             SELECT COUNT(*) FROM accounts
-             WHERE kind IN ('user', 'creator', 'fab', 'platform', 'escrow', 'hold') AND (balance < 0 OR allowance < 0 OR purchased < 0)
+             WHERE kind IN ('user', 'creator', 'fab', 'platform', 'escrow') AND (balance < 0 OR allowance < 0 OR purchased < 0)
             """));
     }
 }

@@ -29,6 +29,12 @@ internal static class KeyedLoadAudit
              OR a.balance <> a.allowance + a.purchased)
         """,
         "SELECT id || ' is overdrawn: ' || balance FROM accounts WHERE kind IN ('user', 'platform', 'creator', 'fab', 'escrow') AND balance < 0",
+        // A hold has no accounts row: its reservation holds its balance.
+        """
+        SELECT 'hold:' || r.id || ' holds ' || COALESCE(SUM(p.amount), 0) || ' by its postings, its reservation says otherwise'
+          FROM reservations r LEFT JOIN postings p ON p.account = 'hold:' || r.id
+         GROUP BY r.id, r.status, r.held HAVING COALESCE(SUM(p.amount), 0) <> CASE WHEN r.status = 'held' THEN r.held ELSE 0 END
+        """,
     ];
 
     public static async Task<List<string>> ProblemsAsync(TestPostgresDatabase db, IReadOnlyList<KeyedLoad> loads, CancellationToken cancellationToken)

@@ -31,9 +31,17 @@ internal static class LedgerFile
             r.IsDBNull(12) ? null : r.GetString(12),
             r.IsDBNull(13) ? null : r.GetString(13)));
 
+    /// <summary>
+    /// Every account with its stored balance; a reservation's hold, which has no row of its own, with its reservation's
+    /// (the tokens held while it is held, none once it ended).
+    /// </summary>
     public static Dictionary<string, StoredAccount> Accounts(string path) => Query(
         path,
-        "SELECT id, kind, balance, allowance, purchased, month_key FROM accounts",
+        """
+        SELECT id, kind, balance, allowance, purchased, month_key FROM accounts
+        UNION ALL
+        SELECT 'hold:' || id, 'hold', CASE WHEN status = 'held' THEN held ELSE 0 END, 0, 0, NULL FROM reservations
+        """,
         r => new StoredAccount(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetInt32(5)))
         .ToDictionary(a => a.Id, StringComparer.Ordinal);
 

@@ -51,12 +51,19 @@ internal sealed class LedgerFingerprint : IDisposable
         return sb.ToString();
     }
 
-    /// <summary>Balances of all accounts except escrow accounts that hold nothing (a missing account holds 0).</summary>
+    /// <summary>
+    /// Balances of all accounts except escrow accounts that hold nothing (a missing account holds 0), and the holds of
+    /// held reservations (a hold has no row of its own: its reservation holds its balance).
+    /// </summary>
     public Dictionary<string, (string Kind, long Balance)> Balances()
     {
         var balances = new Dictionary<string, (string, long)>(StringComparer.Ordinal);
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT id, kind, balance FROM accounts WHERE kind <> 'escrow' OR balance <> 0";
+        command.CommandText = """
+            SELECT id, kind, balance FROM accounts WHERE kind <> 'escrow' OR balance <> 0
+            UNION ALL
+            SELECT 'hold:' || id, 'hold', held FROM reservations WHERE status = 'held'
+            """;
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

@@ -7,6 +7,12 @@ namespace CycleTokens.Core.Storage.Sql;
 /// Appends transactions: applies the postings to the stored balances, writes the row with its chain hash, writes the
 /// postings and counts charges and spends in <see cref="UsageMonths"/> — all inside the caller's write transaction.
 /// </summary>
+/// <remarks>
+/// A reservation's hold (<c>hold:&lt;id&gt;</c>) has no row in <c>accounts</c>: its balance is its reservation's, the
+/// tokens held while it is held and none once it ended, so the engine keeps it there, in the row a reserve writes and
+/// its end updates anyway. A second copy cost every reserve, settle and void a statement and pages of its own.
+/// Verification checks each hold's postings against its reservation.
+/// </remarks>
 internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usage) : IJournalStore
 {
     // The last row this connection appended, so the next append need not read it back: valid in the same write
@@ -55,7 +61,7 @@ internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usag
 
         var (seq, previous) = Tail();
 
-        balanceAfter ??= (long)db.Command(BalanceSql).With("$id", draft.Account).ExecuteScalar()!;
+        balanceAfter ??= draft.Balance ?? (long)db.Command(BalanceSql).With("$id", draft.Account).ExecuteScalar()!;
         var row = new TxRow(
             seq,
             ids.NewId("tx"),
@@ -125,10 +131,16 @@ internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usag
             var posting = postings[i];
             if (posting.Bucket is not (Posting.Allowance or Posting.Purchased))
             {
+                var kind = AccountNames.KindOf(posting.Account);
+                if (kind == AccountKind.Hold)
+                {
+                    continue; // its reservation's row is its balance
+                }
+
                 db.Command(OtherSql)
                     .With("$id", posting.Account)
                     .With("$amount", posting.Amount)
-                    .With("$kind", AccountNames.KindOf(posting.Account).ToString().ToLowerInvariant())
+                    .With("$kind", kind.ToString().ToLowerInvariant())
                     .With("$now", nowMs)
                     .ExecuteNonQuery();
                 continue;
