@@ -119,7 +119,7 @@ public sealed partial class TokenLedger : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ReceiptIssuer);
         var catalog = options.PricingFile is null ? PriceCatalog.BuiltIn() : PriceCatalog.Load(options.PricingFile);
-        var ledger = new TokenLedger(options, catalog, time ?? TimeProvider.System, ids ?? RandomIdGenerator.Instance, logger ?? NullLogger.Instance);
+        var ledger = new TokenLedger(options, catalog, time ?? TimeProvider.System, ids ?? new TimeOrderedIdGenerator(time ?? TimeProvider.System), logger ?? NullLogger.Instance);
         // After the file: a ledger path that cannot be used fails first, before a key file is made beside it.
         ledger.OpenReceiptKeys();
         return ledger;

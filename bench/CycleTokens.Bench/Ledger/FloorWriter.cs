@@ -145,7 +145,7 @@ internal sealed class FloorWriter : IDisposable
         Set(_platform, "$now", now);
         _platform.ExecuteNonQuery();
         Set(_transaction, "$seq", seq);
-        Set(_transaction, "$id", RandomIdGenerator.Instance.NewId("tx"));
+        Set(_transaction, "$id", TimeOrderedIdGenerator.Instance.NewId("tx"));
         Set(_transaction, "$created", now);
         Set(_transaction, "$amount", amount);
         Set(_transaction, "$balance_after", 1_000_000_000_000 - seq);

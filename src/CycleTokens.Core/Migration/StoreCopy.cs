@@ -240,5 +240,5 @@ internal static class StoreCopy
     private static string Reason(DbException ex) => ex is Npgsql.PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : ex.Message;
 
     private static LedgerStores Open(LedgerOptions options) =>
-        LedgerBackends.Open(options, RandomIdGenerator.Instance, new MonthCalendar(options.MonthTimeZone));
+        LedgerBackends.Open(options, TimeOrderedIdGenerator.Instance, new MonthCalendar(options.MonthTimeZone));
 }

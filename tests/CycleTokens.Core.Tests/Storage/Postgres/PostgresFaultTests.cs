@@ -227,7 +227,7 @@ public sealed class PostgresFaultTests : IAsyncLifetime, IDisposable
         Assert.Equal(transactions, report.Transactions);
     }
 
-    private TokenLedger Open(string uri, Ids.IIdGenerator? ids = null, TimeSpan? busyTimeout = null)
+    private TokenLedger Open(string uri, Core.Ids.IIdGenerator? ids = null, TimeSpan? busyTimeout = null)
     {
         var ledger = TokenLedger.Open(
             new LedgerOptions { DatabasePath = uri, BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(30) },
