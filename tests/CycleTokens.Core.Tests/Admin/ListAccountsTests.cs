@@ -1,6 +1,8 @@
 using CycleTokens.Core.Accounts;
+using CycleTokens.Core.Admin;
 using CycleTokens.Core.Charges;
 using CycleTokens.Core.Escrows;
+using CycleTokens.Core.Reservations;
 using CycleTokens.Core.Tests.Support;
 
 namespace CycleTokens.Core.Tests.Admin;
@@ -57,6 +59,35 @@ public sealed class ListAccountsTests
 
         Assert.Equal(ids, page.Accounts.Select(a => a.Account));
         Assert.All(page.Accounts, a => Assert.Equal(kind, a.Kind));
+    }
+
+    [Fact]
+    public async Task ListAccounts_ListsTheHoldsOfHeldReservations_WithTheStoredAccountsById_AndPagesAcrossBoth()
+    {
+        using var t = new TestLedger();
+        var held = await t.Ledger.ReserveAsync("alice", new ReservationRequest("cam.cnc_toolpath") { Quantity = 2 }); // 150
+        var settled = await t.Ledger.ReserveAsync("alice", new ReservationRequest("ai.design_review"));
+        await t.Ledger.SettleReservationAsync("alice", settled.Reservation.Id);
+        var bobs = await t.Ledger.ReserveAsync("bob", new ReservationRequest("cam.laser_path")); // 30
+
+        var holds = await t.Ledger.ListAccountsAsync(AccountKind.Hold);
+        var pages = new List<AccountPage>([await t.Ledger.ListAccountsAsync(limit: 2)]);
+        while (pages[^1].NextCursor is { } cursor)
+        {
+            pages.Add(await t.Ledger.ListAccountsAsync(limit: 2, cursor: cursor));
+        }
+
+        // An ended reservation's hold holds nothing and is not listed.
+        Assert.Equal(
+            [("hold:" + held.Reservation.Id, 150L), ("hold:" + bobs.Reservation.Id, 30L)],
+            holds.Accounts.Select(a => (a.Account, a.Balance)).Order());
+        Assert.All(holds.Accounts, a => Assert.Equal((AccountKind.Hold, (Tier?)null), (a.Kind, a.Tier)));
+        var all = pages.SelectMany(p => p.Accounts).ToList();
+        Assert.Equal(all.Select(a => a.Account).Order(StringComparer.Ordinal), all.Select(a => a.Account));
+        Assert.Equal(
+            new[] { "alice", "bob", "hold:" + held.Reservation.Id, "hold:" + bobs.Reservation.Id, "platform", "system:allowance" }.Order(StringComparer.Ordinal),
+            all.Select(a => a.Account));
+        Assert.Equal(0, all.Sum(a => a.Balance));
     }
 
     [Fact]

@@ -115,6 +115,35 @@ public sealed class PostgresMigratorTests : IAsyncLifetime, IDisposable
     }
 
     [PostgresFact]
+    public async Task Migrate_FromVersion3_DropsTheHoldRows_TheReservationsKeepTheirBalances_AndLookUpTheirBudgetHolds()
+    {
+        await using (var connection = await Db.OpenAsync(Token))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(Token);
+            foreach (var script in PostgresScripts.All.Where(s => s.Version <= 3))
+            {
+                await ExecuteAsync(connection, transaction, script.Sql);
+                await ExecuteAsync(connection, transaction, "INSERT INTO schema_version (version) VALUES ($1)", script.Version);
+            }
+
+            // What version 3 kept of a held reservation: its hold's row in accounts beside the user's.
+            await ExecuteAsync(connection, transaction, """
+                INSERT INTO accounts (id, kind, balance, created_ms) VALUES ('hold:res_1', 'hold', 150, 0), ('platform', 'platform', 0, 0);
+                INSERT INTO reservations (id, account, operation, params_hash, quantity, base_price, unit_price, cached, batch_pct,
+                                          priced_by, held, allowance_part, purchased_part, month_key, hold_seq, status, created_ms, expires_ms)
+                VALUES ('res_1', 'alice', 'cam.cnc_toolpath', 'h', 2, 75, 75, 0, 0, 'catalogue', 150, 150, 0, 24323, 1, 'held', 0, 900000)
+                """);
+            await transaction.CommitAsync(Token);
+        }
+
+        Assert.Equal(PostgresScripts.LatestVersion, await MigrateAsync());
+
+        Assert.Equal(new object?[][] { ["platform"] }, await Db.RowsAsync("SELECT id FROM accounts ORDER BY id", Token));
+        Assert.Equal(new object?[][] { ["res_1", 150L, 1L] }, await Db.RowsAsync("SELECT id, held, budget_hold FROM reservations", Token));
+        Assert.Equal(0L, await Db.ScalarAsync("SELECT count(*) FROM pg_catalog.pg_indexes WHERE indexname = 'ix_reservations_account'", Token));
+    }
+
+    [PostgresFact]
     public async Task Migrate_DatabaseWithANewerSchema_IsRefused_NamingBothVersions()
     {
         await MigrateAsync();
