@@ -13,7 +13,8 @@ internal sealed class PendingWrite<T>(
     JsonTypeInfo<T> outcomeType,
     Func<T> body,
     Func<T, T> asReplayed,
-    CacheKey? cache) : PendingWrite
+    CacheKey? cache,
+    string? reservation) : PendingWrite
 {
     private T? _result;
 
@@ -32,6 +33,9 @@ internal sealed class PendingWrite<T>(
     internal Func<T, T> AsReplayed => asReplayed;
 
     internal CacheKey? Cache => cache;
+
+    /// <summary>The reservation the call settles or voids, read with the user's state, or null.</summary>
+    internal string? Reservation => reservation;
 
     internal override bool Run(TokenLedger ledger, bool alone) => ledger.RunWrite(this, alone);
 

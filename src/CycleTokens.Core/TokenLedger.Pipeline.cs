@@ -34,10 +34,11 @@ public sealed partial class TokenLedger
         Func<T> body,
         Func<T, T> asReplayed,
         CancellationToken cancellationToken,
-        CacheKey? cache = null)
+        CacheKey? cache = null,
+        string? reservation = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var write = new PendingWrite<T>(touch, scope, key, fingerprint, outcomeType, body, asReplayed, cache);
+        var write = new PendingWrite<T>(touch, scope, key, fingerprint, outcomeType, body, asReplayed, cache, reservation);
         await _writes.RunAsync(write, cancellationToken);
         Raise(write.Events);
         return write.Result();
@@ -62,7 +63,7 @@ public sealed partial class TokenLedger
         {
             if (write.Touch is not null)
             {
-                owed = PerformDueWork(write.Touch, write.Cache);
+                owed = PerformDueWork(write.Touch, write.Cache, write.Reservation);
                 due = TakePending();
             }
 
@@ -124,6 +125,7 @@ public sealed partial class TokenLedger
         {
             _checkedUser = null;
             _checkedCache = null;
+            _checkedReservation = null;
         }
     }
 

@@ -181,7 +181,9 @@ public sealed partial class TokenLedger
     /// <summary>The user's reservation, or NotFound when it does not exist, is another user's or is from before a clear.</summary>
     private StoredReservation OwnReservation(string account, string reservationId, UserRow user)
     {
-        var stored = _reservations.Load(reservationId);
+        // Read with the user's state when the write named it, under this lock and with nothing written since.
+        var stored = _checkedReservation is { } c && c.Id == reservationId ? c.Stored : _reservations.Load(reservationId);
+        _checkedReservation = null;
         return stored is not null && stored.Reservation.Account == account && stored.HoldSeq > user.HistoryStart
             ? stored
             : throw LedgerException.NotFound("Reservation", "reservation_id", reservationId);

@@ -153,7 +153,8 @@ public sealed partial class TokenLedger
                 return new SettlementResult(ended, charge, charge.BalanceAfter, Replayed: false);
             },
             static r => r with { Replayed = true },
-            cancellationToken);
+            cancellationToken,
+            reservation: reservationId);
     }
 
     /// <summary>The operation did not run or failed: the whole hold returns (an allowance part of an ended month expires).</summary>
@@ -177,7 +178,8 @@ public sealed partial class TokenLedger
                 return new ReservationResult(voided, balance, Replayed: false);
             },
             static r => r with { Replayed = true },
-            cancellationToken);
+            cancellationToken,
+            reservation: reservationId);
     }
 
     /// <summary>Returns one of the user's reservations (after expiring it, and any other, if due).</summary>

@@ -26,8 +26,17 @@ public sealed partial class TokenLedger
     /// </summary>
     private (UserRow? User, bool Due, long? LastMs) LoadUserState(string account, CacheKey? cache)
     {
-        var (user, holdDue, lastMs) = _users.LoadState(account, _nowMs, cache);
-        return user is null ? (null, false, null) : (user, _months.KeyOf(_now) > user.MonthKey || holdDue, lastMs);
+        var (user, due, lastMs, _) = LoadUserState(account, cache, null);
+        return (user, due, lastMs);
+    }
+
+    /// <summary>As <see cref="LoadUserState(string, CacheKey?)"/>, also reading the reservation named (null when there is none).</summary>
+    private (UserRow? User, bool Due, long? LastMs, StoredReservation? Reservation) LoadUserState(string account, CacheKey? cache, string? reservation)
+    {
+        var state = _users.LoadState(account, _nowMs, cache, reservation);
+        return state.User is not { } user
+            ? (null, false, null, null)
+            : (user, _months.KeyOf(_now) > user.MonthKey || state.HoldDue, state.LastMs, state.Reservation);
     }
 
     /// <summary>
@@ -55,12 +64,12 @@ public sealed partial class TokenLedger
 
     /// <summary>
     /// At the start of a write, under its lock: performs an existing user's due month reset or escrow expiry and says
-    /// whether it wrote anything. When nothing was due, the row read (and the cache entry asked for) serve the call's
-    /// first <see cref="EnsureUser"/> (and <see cref="Quote"/>).
+    /// whether it wrote anything. When nothing was due, the row read (and the cache entry and reservation asked for)
+    /// serve the call's first <see cref="EnsureUser"/> (and <see cref="Quote"/>, and <see cref="OwnReservation"/>).
     /// </summary>
-    private bool PerformDueWork(string account, CacheKey? cache)
+    private bool PerformDueWork(string account, CacheKey? cache, string? reservation)
     {
-        var (user, due, lastMs) = LoadUserState(account, cache);
+        var (user, due, lastMs, stored) = LoadUserState(account, cache, reservation);
         if (user is null)
         {
             // Created by the call itself, inside its savepoint.
@@ -75,6 +84,7 @@ public sealed partial class TokenLedger
 
         _checkedUser = user;
         _checkedCache = cache is { } key ? (account, key, lastMs) : null;
+        _checkedReservation = reservation is null ? null : (reservation, stored);
         return false;
     }
 

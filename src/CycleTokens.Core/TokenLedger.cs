@@ -54,6 +54,9 @@ public sealed partial class TokenLedger : IDisposable
     private UserRow? _checkedUser;
     private (string Account, CacheKey Key, long? LastMs)? _checkedCache;
 
+    // The reservation a write names, read with the user's state under its lock (null inside: it does not exist).
+    private (string Id, StoredReservation? Stored)? _checkedReservation;
+
     private TokenLedger(LedgerOptions options, PriceCatalog catalog, TimeProvider time, IIdGenerator ids, ILogger logger)
     {
         _options = options;

@@ -13,10 +13,11 @@ internal interface IUserStore
 
     /// <summary>
     /// What starting a call needs, read together: the user's row (null if it does not exist), whether a held escrow or
-    /// held reservation of theirs expired at or before <paramref name="nowMs"/>, and, when <paramref name="cache"/> is
-    /// given, the discount cache's last charge of that operation and params.
+    /// held reservation of theirs expired at or before <paramref name="nowMs"/>, when <paramref name="cache"/> is given
+    /// the discount cache's last charge of that operation and params, and when <paramref name="reservation"/> is given
+    /// that reservation (whoever's it is; null when it does not exist).
     /// </summary>
-    (UserRow? User, bool HoldDue, long? LastMs) LoadState(string account, long nowMs, CacheKey? cache);
+    UserState LoadState(string account, long nowMs, CacheKey? cache, string? reservation);
 
     /// <summary>Stores a new user: tier FREE, no tokens yet, in <paramref name="monthKey"/>.</summary>
     void Insert(string account, int monthKey, long nowMs);

@@ -7,6 +7,7 @@ namespace CycleTokens.Core.Storage.Sql;
 /// <summary>Reservations in the <c>reservations</c> table, through the engine's prepared commands, on either backend.</summary>
 internal sealed class SqlReservationStore(ISqlSession db) : IReservationStore
 {
+    // The columns every read of a stored reservation selects, in the order ReadStored reads them.
     private const string Columns = """
         id, account, operation, quantity, base_price, unit_price, cached, batch_pct, held, creator_id, priced_by, status,
         created_ms, expires_ms, ended_ms, settled_quantity, charged, released, expired, tx_id, metadata,
@@ -22,6 +23,9 @@ internal sealed class SqlReservationStore(ISqlSession db) : IReservationStore
         """;
 
     private const string LoadSql = "SELECT " + Columns + " FROM reservations WHERE id = $id";
+
+    /// <summary>The same columns of the alias <c>r</c>, for a statement that joins a reservation to other rows.</summary>
+    internal static readonly string JoinedColumns = string.Join(", ", Columns.Split(',').Select(c => "r." + c.Trim()));
 
     // A user's reservations are found through their hold rows in the journal's (account, kind, seq) index: an index of
     // their own would be one more page for every reserve to write.
@@ -97,9 +101,7 @@ internal sealed class SqlReservationStore(ISqlSession db) : IReservationStore
     public StoredReservation? Load(string id)
     {
         using var reader = db.Command(LoadSql).With("$id", id).ExecuteReader();
-        return reader.Read()
-            ? new StoredReservation(Read(reader), reader.GetString(21), reader.GetInt64(22), reader.GetInt64(23), reader.GetInt32Of(24), reader.GetInt64(25), reader.GetInt64(26) != 0)
-            : null;
+        return reader.Read() ? ReadStored(reader, 0) : null;
     }
 
     public List<Reservation> List(string account, long historyStart, ReservationStatus? status)
@@ -171,28 +173,32 @@ internal sealed class SqlReservationStore(ISqlSession db) : IReservationStore
         return list;
     }
 
-    private static Reservation Read(DbDataReader r) => new(
-        r.GetString(0),
-        r.GetString(1),
-        r.GetString(2),
-        r.GetInt32Of(3),
-        r.GetInt64(4),
-        r.GetInt64(5),
-        r.GetInt64(6) != 0,
-        r.GetInt32Of(7),
-        r.GetInt64(8),
-        r.GetStringOrNull(9),
-        r.GetString(10) == "default" ? PricedBy.Default : PricedBy.Catalogue,
-        ParseStatus(r.GetString(11)),
-        FromMs(r.GetInt64(12)),
-        FromMs(r.GetInt64(13)),
-        r.GetInt64OrNull(14) is { } ended ? FromMs(ended) : null,
-        r.GetInt64OrNull(15) is { } quantity ? checked((int)quantity) : null,
-        r.GetInt64OrNull(16),
-        r.GetInt64OrNull(17),
-        r.GetInt64OrNull(18),
-        r.GetStringOrNull(19),
-        r.GetStringOrNull(20));
+    /// <summary>A stored reservation from <see cref="Columns"/> (or <see cref="JoinedColumns"/>), the first at <paramref name="o"/>.</summary>
+    internal static StoredReservation ReadStored(DbDataReader r, int o) =>
+        new(Read(r, o), r.GetString(o + 21), r.GetInt64(o + 22), r.GetInt64(o + 23), r.GetInt32Of(o + 24), r.GetInt64(o + 25), r.GetInt64(o + 26) != 0);
+
+    private static Reservation Read(DbDataReader r, int o = 0) => new(
+        r.GetString(o),
+        r.GetString(o + 1),
+        r.GetString(o + 2),
+        r.GetInt32Of(o + 3),
+        r.GetInt64(o + 4),
+        r.GetInt64(o + 5),
+        r.GetInt64(o + 6) != 0,
+        r.GetInt32Of(o + 7),
+        r.GetInt64(o + 8),
+        r.GetStringOrNull(o + 9),
+        r.GetString(o + 10) == "default" ? PricedBy.Default : PricedBy.Catalogue,
+        ParseStatus(r.GetString(o + 11)),
+        FromMs(r.GetInt64(o + 12)),
+        FromMs(r.GetInt64(o + 13)),
+        r.GetInt64OrNull(o + 14) is { } ended ? FromMs(ended) : null,
+        r.GetInt64OrNull(o + 15) is { } quantity ? checked((int)quantity) : null,
+        r.GetInt64OrNull(o + 16),
+        r.GetInt64OrNull(o + 17),
+        r.GetInt64OrNull(o + 18),
+        r.GetStringOrNull(o + 19),
+        r.GetStringOrNull(o + 20));
 
     private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 }
