@@ -223,9 +223,18 @@ internal sealed partial class PostgresSession : ISqlSession
 
     /// <inheritdoc />
     /// <remarks>The connection lost during a write's COMMIT gives <see cref="LedgerUnavailableException.OutcomeUnknown"/>.</remarks>
-    public Exception? Unavailable(Exception ex) => !IsUnavailable(ex) ? null
-        : ReferenceEquals(ex, _uncertainCommit) ? LedgerUnavailableException.Uncertain(ex)
-        : new LedgerUnavailableException(ex);
+    public Exception? Unavailable(Exception ex)
+    {
+        if (IsInternalFault(ex))
+        {
+            // Npgsql's own state cannot be trusted after that: the next call opens a new connection.
+            Drop();
+        }
+
+        return !IsUnavailable(ex) ? null
+            : ReferenceEquals(ex, _uncertainCommit) ? LedgerUnavailableException.Uncertain(ex)
+            : new LedgerUnavailableException(ex);
+    }
 
     /// <summary>
     /// True for failures that say nothing about the call and everything about the server or the network: a lost or
@@ -245,8 +254,19 @@ internal sealed partial class PostgresSession : ISqlSession
             || pg.SqlState is "53300", // too many connections
         NpgsqlException => true,
         InvalidOperationException when ex.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) => true,
-        _ => false,
+        _ => IsInternalFault(ex),
     };
+
+    /// <summary>
+    /// A <see cref="NullReferenceException"/> or <see cref="ObjectDisposedException"/> thrown inside Npgsql (the first
+    /// frame outside the runtime's is Npgsql's): seen as its
+    /// connection broke under a read (a server shutting down: <c>NpgsqlConnector.ReadMessageLong</c>, once in CI).
+    /// It is the connection's failure, not the call's.
+    /// </summary>
+    internal static bool IsInternalFault(Exception ex) =>
+        ex is NullReferenceException or ObjectDisposedException
+        && ex.StackTrace?.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => !line.StartsWith("at System.", StringComparison.Ordinal)) is { } thrower
+        && thrower.StartsWith("at Npgsql.", StringComparison.Ordinal);
 
     /// <inheritdoc />
     public void Dispose()
@@ -296,11 +316,34 @@ internal sealed partial class PostgresSession : ISqlSession
 
             command.ExecuteNonQuery();
         }
-        catch
+        catch (Exception ex)
         {
             _inTransaction = false;
-            EndFailedStart();
+            if (IsInternalFault(ex))
+            {
+                Drop();
+            }
+            else
+            {
+                EndFailedStart();
+            }
+
             throw;
+        }
+    }
+
+    /// <summary>Closes a connection Npgsql failed inside, so that <see cref="EnsureConnected"/> opens a new one.</summary>
+    private void Drop()
+    {
+        _inTransaction = false;
+        try
+        {
+            _connection.Close();
+        }
+#pragma warning disable CA1031 // Already broken: closing is only to make the next call reconnect.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
