@@ -20,4 +20,10 @@ internal interface ICredentialSpendStore
     /// of the day it was counted on; nothing when the hold was not counted (made without a credential).
     /// </summary>
     void SettleHold(string holdId, long returned);
+
+    /// <summary>Whether any credential has a total of a day before <paramref name="day"/>.</summary>
+    bool AnyBefore(long day);
+
+    /// <summary>Deletes every total of a day before <paramref name="day"/>; returns how many.</summary>
+    int DeleteBefore(long day);
 }

@@ -43,6 +43,7 @@ internal static class McpServerSetup
         services.AddSingleton<BalanceWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<BalanceWatcher>());
         services.AddHostedService<ReservationSweeper>();
+        services.AddHostedService<SpendDayPruner>();
 
         return services
             .AddMcpServer(options =>

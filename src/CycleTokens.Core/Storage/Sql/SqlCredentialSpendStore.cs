@@ -22,6 +22,10 @@ internal sealed class SqlCredentialSpendStore(ISqlSession db) : ICredentialSpend
          WHERE credential = $credential AND day = $day
         """;
 
+    private const string AnyBeforeSql = "SELECT EXISTS (SELECT 1 FROM credential_spend WHERE day < $day)";
+
+    private const string DeleteBeforeSql = "DELETE FROM credential_spend WHERE day < $day";
+
     public long Add(string credential, long day, long amount) =>
         (long)db.Command(AddSql).With("$credential", credential).With("$day", day).With("$amount", amount).ExecuteScalar()!;
 
@@ -52,4 +56,12 @@ internal sealed class SqlCredentialSpendStore(ISqlSession db) : ICredentialSpend
             db.Command(GiveBackSql).With("$credential", credential).With("$day", day).With("$amount", back).ExecuteNonQuery();
         }
     }
+
+    public bool AnyBefore(long day)
+    {
+        using var reader = db.Command(AnyBeforeSql).With("$day", day).ExecuteReader();
+        return reader.Read() && reader.GetFlag(0);
+    }
+
+    public int DeleteBefore(long day) => db.Command(DeleteBeforeSql).With("$day", day).ExecuteNonQuery();
 }
