@@ -25,6 +25,8 @@ internal sealed class HttpServeProcess : IAsyncDisposable
     /// <summary>A plain HTTP client for the server, with no credential.</summary>
     public HttpClient Http { get; }
 
+    private static readonly HashSet<string> SharedKeyFiles = new(StringComparer.Ordinal);
+
     /// <summary>Starts <c>serve --http URL --db DB</c> with <paramref name="args"/> and <paramref name="environment"/>, and waits for /healthz.</summary>
     public static async Task<HttpServeProcess> StartAsync(string db, IEnumerable<string>? args = null, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -34,7 +36,7 @@ internal sealed class HttpServeProcess : IAsyncDisposable
         {
             // A PostgreSQL ledger has no file to keep the receipt key beside: the hosts of one database share one key file.
             var name = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(db)))[..16];
-            args = [.. args, "--receipt-keys", Path.Combine(Path.GetTempPath(), $"cycletokens-test-receipts-{name}.json")];
+            args = [.. args, "--receipt-keys", SharedReceiptKeys(name)];
         }
 
         var info = ServerProcess.Server(["serve", "--http", url, "--db", db, .. args]);
@@ -46,6 +48,33 @@ internal sealed class HttpServeProcess : IAsyncDisposable
         var served = new HttpServeProcess(ServerProcess.Start(info), url);
         await served.WaitHealthyAsync();
         return served;
+    }
+
+    /// <summary>
+    /// The receipt key file the hosts of one PostgreSQL database share, deleted when the test run ends (the databases
+    /// themselves are dropped by their tests).
+    /// </summary>
+    private static string SharedReceiptKeys(string name)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cycletokens-test-receipts-{name}.json");
+        lock (SharedKeyFiles)
+        {
+            if (SharedKeyFiles.Add(path) && SharedKeyFiles.Count == 1)
+            {
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    lock (SharedKeyFiles)
+                    {
+                        foreach (var file in SharedKeyFiles)
+                        {
+                            File.Delete(file);
+                        }
+                    }
+                };
+            }
+        }
+
+        return path;
     }
 
     /// <summary>Runs the CLI to the end (exit 0 asserted) and returns its stdout.</summary>
