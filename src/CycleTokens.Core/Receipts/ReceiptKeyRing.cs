@@ -12,9 +12,9 @@ namespace CycleTokens.Core.Receipts;
 /// are RFC 7638 thumbprints.</para>
 /// <para>Signing is serialised by a lock; <see cref="RotateAsync(CancellationToken)"/> takes the file's lock, re-reads
 /// it, rewrites it atomically and switches the current key for this instance, so rotations by several processes are
-/// all kept. Another process holding the same file keeps signing with the key it loaded until it reopens the file
-/// (its receipts still verify: the old public key stays listed), and publishes the new key as soon as the file lists
-/// it (<see cref="PublishedKeysAsync"/>).</para>
+/// all kept. Another process holding the same file keeps signing with the key it loaded until it takes the rotation
+/// up (<see cref="AdoptRotationAsync"/>; its receipts still verify: the old public key stays listed), and publishes the
+/// new key as soon as the file lists it (<see cref="PublishedKeysAsync"/>).</para>
 /// </remarks>
 public sealed partial class ReceiptKeyRing : IDisposable
 {

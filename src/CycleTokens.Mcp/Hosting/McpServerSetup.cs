@@ -44,6 +44,7 @@ internal static class McpServerSetup
         services.AddHostedService(sp => sp.GetRequiredService<BalanceWatcher>());
         services.AddHostedService<ReservationSweeper>();
         services.AddHostedService<SpendDayPruner>();
+        services.AddHostedService<ReceiptKeyWatcher>();
 
         return services
             .AddMcpServer(options =>

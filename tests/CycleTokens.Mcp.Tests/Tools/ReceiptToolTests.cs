@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CycleTokens.Core.Receipts;
+using CycleTokens.Mcp.Hosting;
 using CycleTokens.Mcp.Tests.Support;
 using ModelContextProtocol.Protocol;
 
@@ -115,6 +116,31 @@ public sealed class ReceiptToolTests
     }
 
     private static (string Kind, long Amount, long BalanceAfter) Figures(ReceiptClaims claims) => (claims.Kind, claims.Amount, claims.BalanceAfter);
+
+    [Fact]
+    public async Task ARotationByAnotherProcess_SignsTheServersNextReceipts_AfterItsWatcherLooks()
+    {
+        await using var server = await McpTestServer.StartAsync(hostOnTheFakeClock: true);
+        var keys = server.Ledger.ReceiptKeys!;
+        var before = await VerifiedAsync(server, await server.CallContractAsync("charge_for_operation", """{"operation":"model.export.step"}"""));
+        string rotated;
+        using (var rotator = await ReceiptKeyRing.OpenAsync(keys.Path))
+        {
+            await rotator.RotateAsync();
+            rotated = rotator.CurrentKid;
+        }
+
+        server.Clock.Advance(ReceiptKeyWatcher.Interval);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (keys.CurrentKid != rotated && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var after = await VerifiedAsync(server, await server.CallContractAsync("charge_for_operation", """{"operation":"model.export.step"}"""));
+        Assert.NotEqual(rotated, before.Kid);
+        Assert.Equal(rotated, after.Kid);
+    }
 
     private static async Task<ReceiptClaims> VerifiedAsync(McpTestServer server, JsonElement result)
     {
