@@ -70,8 +70,9 @@ public sealed partial class TokenLedger
                 var total = quote.TotalPrice;
                 var (fromAllowance, fromPurchased) = Draw(user, total);
                 CountDebit(spender, "charge", quantity == 1 ? $"charge for {op}" : $"charge for {op} x {quantity}", total, user.Balance - total);
+                var crossed = RecordDebit(user, user.Balance - total);
                 var charge = PostCharge(account, user, new ChargePosting(quote, paramsHash, creator, metadata, key, DebitUser(account, fromAllowance, fromPurchased), user.MonthKey, Reference: null));
-                NoteDebit(user, charge.BalanceAfter, charge.TransactionId);
+                RaiseLowBalance(crossed, account, charge.BalanceAfter, charge.TransactionId);
                 return charge;
             },
             static r => r with { Replayed = true },
@@ -110,6 +111,7 @@ public sealed partial class TokenLedger
                 var user = EnsureUser(account);
                 var (fromAllowance, fromPurchased) = Draw(user, amount);
                 CountDebit(spender, "spend", $"spend on {op}", amount, user.Balance - amount);
+                var crossed = RecordDebit(user, user.Balance - amount);
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(AccountNames.Platform, Posting.Main, amount));
                 var row = _journal.Append(
@@ -121,7 +123,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     user.MonthKey);
                 Emit(LedgerEventNames.TokenSpent, account, ("amount", amount), ("operation", op), ("transaction_id", row.Id), ("platform_share", amount), ("balance", row.BalanceAfter));
-                NoteDebit(user, row.BalanceAfter, row.Id);
+                RaiseLowBalance(crossed, account, row.BalanceAfter, row.Id);
                 return new SpendResult(row.Id, op, amount, row.BalanceAfter, _now, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },

@@ -52,6 +52,7 @@ public sealed partial class TokenLedger
                 var id = _ids.NewId("esc");
                 CountHold(spender, id, "escrow_hold", $"escrow hold for job {Check.Shown(job)} at fab {fab}", request.Amount, user.Balance - request.Amount);
                 long? expiresMs = request.ExpiresInHours is { } h ? _nowMs + (h * 3_600_000L) : null;
+                var crossed = RecordDebit(user, user.Balance - request.Amount);
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(AccountNames.Escrow(id), Posting.Main, request.Amount));
                 var row = _journal.Append(
@@ -77,7 +78,7 @@ public sealed partial class TokenLedger
                     _nowMs,
                     expiresMs));
                 Emit(LedgerEventNames.EscrowCreated, account, ("escrow_id", id), ("amount", request.Amount), ("job_id", job), ("fab_id", fab), ("balance", row.BalanceAfter));
-                NoteDebit(user, row.BalanceAfter, row.Id);
+                RaiseLowBalance(crossed, account, row.BalanceAfter, row.Id);
                 return new EscrowResult(LoadEscrow(id)!, row.BalanceAfter, Replayed: false) { Receipt = Receipt(row) };
             },
             static r => r with { Replayed = true },

@@ -47,15 +47,21 @@ public sealed partial class TokenLedger
     }
 
     /// <summary>
-    /// After a debit of <paramref name="user"/> (its row from before the debit) left <paramref name="balanceAfter"/>:
-    /// raises <c>low-balance</c> when the balance is now below the threshold and was not before, or had not been
-    /// alerted since it was last seen at or above it. The state is in the file, so this holds across processes.
+    /// Before a debit of <paramref name="user"/> (its row from before the debit) to <paramref name="balanceAfter"/> is
+    /// written: records it in the low-balance state and returns the threshold it crossed — the balance is now below it
+    /// and was not before, or had not been alerted since it was last seen at or above it — or null. The state is in the
+    /// file, so this holds across processes. It goes before the debit's row because it must answer: the row's writes,
+    /// which answer nothing, then go to PostgreSQL with the COMMIT.
     /// </summary>
-    private void NoteDebit(UserRow user, long balanceAfter, string transactionId)
+    private long? RecordDebit(UserRow user, long balanceAfter) =>
+        _lowBalance.RecordDebit(user.Id, user.Balance, balanceAfter, TierLowBalance(user.Tier));
+
+    /// <summary>Raises <c>low-balance</c> for a crossing <see cref="RecordDebit"/> found, once the debit's row exists.</summary>
+    private void RaiseLowBalance(long? crossed, string account, long balanceAfter, string transactionId)
     {
-        if (_lowBalance.RecordDebit(user.Id, user.Balance, balanceAfter, TierLowBalance(user.Tier)) is { } threshold)
+        if (crossed is { } threshold)
         {
-            Emit(LedgerEventNames.LowBalance, user.Id, ("balance", balanceAfter), ("threshold", threshold), ("transaction_id", transactionId));
+            Emit(LedgerEventNames.LowBalance, account, ("balance", balanceAfter), ("threshold", threshold), ("transaction_id", transactionId));
         }
     }
 

@@ -60,6 +60,7 @@ public sealed partial class TokenLedger
                 var (fromAllowance, fromPurchased) = Draw(user, quote.TotalPrice);
                 var id = _ids.NewId("res");
                 var budgeted = CountHold(spender, id, "reservation_hold", quantity == 1 ? $"reservation for {op}" : $"reservation for {op} x {quantity}", quote.TotalPrice, user.Balance - quote.TotalPrice);
+                var crossed = RecordDebit(user, user.Balance - quote.TotalPrice);
                 var hold = AccountNames.Hold(id);
                 var postings = DebitUser(account, fromAllowance, fromPurchased);
                 postings.Add(new Posting(hold, Posting.Main, quote.TotalPrice));
@@ -85,7 +86,7 @@ public sealed partial class TokenLedger
                     ("held", quote.TotalPrice),
                     ("expires_at", FromMs(expiresMs)),
                     ("balance", row.BalanceAfter));
-                NoteDebit(user, row.BalanceAfter, row.Id);
+                RaiseLowBalance(crossed, account, row.BalanceAfter, row.Id);
                 return new ReservationResult(Held(stored), row.BalanceAfter, Replayed: false);
             },
             static r => r with { Replayed = true },

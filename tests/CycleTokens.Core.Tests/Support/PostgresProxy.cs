@@ -28,6 +28,7 @@ internal sealed class PostgresProxy : IAsyncDisposable
     private readonly List<Link> _links = [];
     private readonly Task _accepting;
     private int _loseCommit;
+    private int _severed;
 
     private PostgresProxy(string server, string folder)
     {
@@ -53,7 +54,7 @@ internal sealed class PostgresProxy : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>Connections cut so far, by either fault.</summary>
-    public int Severed { get; private set; }
+    public int Severed => Volatile.Read(ref _severed);
 
     /// <summary>Starts a proxy in front of the server <paramref name="server"/> names.</summary>
     public static PostgresProxy Start(string server) =>
@@ -109,13 +110,7 @@ internal sealed class PostgresProxy : IAsyncDisposable
         }
     }
 
-    private void Sever(Link link)
-    {
-        if (link.Cut())
-        {
-            Severed++;
-        }
-    }
+    private void Sever(Link link) => link.Cut(() => Interlocked.Increment(ref _severed));
 
     private async Task AcceptAsync()
     {
@@ -172,7 +167,7 @@ internal sealed class PostgresProxy : IAsyncDisposable
                 _links.Remove(link);
             }
 
-            link.Cut();
+            link.Cut(static () => { });
         }
     }
 
@@ -237,14 +232,18 @@ internal sealed class PostgresProxy : IAsyncDisposable
 
         public Socket Server => server;
 
-        /// <summary>Closes both sides; true the first time.</summary>
-        public bool Cut()
+        /// <summary>
+        /// Closes both sides, the first time only, after <paramref name="counted"/> runs: a test that sees its side
+        /// closed must find the cut counted already.
+        /// </summary>
+        public void Cut(Action counted)
         {
             if (Interlocked.Exchange(ref _cut, 1) == 1)
             {
-                return false;
+                return;
             }
 
+            counted();
             foreach (var socket in new[] { client, server })
             {
                 try
@@ -257,8 +256,6 @@ internal sealed class PostgresProxy : IAsyncDisposable
 
                 socket.Dispose();
             }
-
-            return true;
         }
     }
 }

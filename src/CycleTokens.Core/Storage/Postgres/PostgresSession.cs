@@ -30,6 +30,11 @@ internal sealed partial class PostgresSession : ISqlSession
 {
     private readonly string _connectionString;
     private readonly Dictionary<string, NpgsqlCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NpgsqlCommand> _deferrable = new(StringComparer.Ordinal);
+
+    // Statements of the open write transaction not sent yet (Defer), in order. A savepoint is set by a statement of its
+    // own, which sends them first, so whatever is pending at a rollback to it came after it.
+    private readonly List<NpgsqlBatchCommand> _pending = [];
     private readonly TimeSpan _lockTimeout;
     private NpgsqlConnection _connection;
     private long _lockedAt;
@@ -114,6 +119,7 @@ internal sealed partial class PostgresSession : ISqlSession
             EnsureConnected();
         }
 
+        Flush();
         if (!_commands.TryGetValue(sql, out var command))
         {
             command = new NpgsqlCommand(Adapt(sql), _connection);
@@ -121,6 +127,61 @@ internal sealed partial class PostgresSession : ISqlSession
         }
 
         return command;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A write's statements that answer nothing are sent together, just before the next one that must answer or the
+    /// COMMIT: a charge makes four round trips fewer, all of them while it holds the ledger's write lock.
+    /// </remarks>
+    public DbCommand Later(string sql)
+    {
+        if (!_deferrable.TryGetValue(sql, out var command))
+        {
+            // Only holds the SQL and the bound values: Defer copies them into the batch.
+            command = new NpgsqlCommand(Adapt(sql));
+            _deferrable[sql] = command;
+        }
+
+        return command;
+    }
+
+    /// <inheritdoc />
+    public void Defer(DbCommand command)
+    {
+        var batched = new NpgsqlBatchCommand(command.CommandText);
+        foreach (NpgsqlParameter parameter in command.Parameters)
+        {
+            batched.Parameters.Add(new NpgsqlParameter(parameter.ParameterName, parameter.Value));
+        }
+
+        _pending.Add(batched);
+    }
+
+    /// <summary>Sends what was deferred, in one round trip (nothing when nothing was); the list is emptied first.</summary>
+    private void Flush()
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        using var batch = new NpgsqlBatch(_connection);
+        foreach (var command in _pending)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        _pending.Clear();
+        batch.ExecuteNonQuery();
+    }
+
+    /// <summary>Undoes to <paramref name="savepoint"/>: what is still deferred came after it and is dropped.</summary>
+    private void RollbackTo(string savepoint)
+    {
+        Undos++;
+        _pending.Clear();
+        Command($"ROLLBACK TO SAVEPOINT {savepoint}").ExecuteNonQuery();
     }
 
     /// <inheritdoc />
@@ -147,6 +208,21 @@ internal sealed partial class PostgresSession : ISqlSession
         var write = _lockedAt != 0;
         try
         {
+            // What was deferred goes first, on its own: a connection lost then has committed nothing, which the caller
+            // is told ("nothing was written"); only the COMMIT's own lost answer leaves the outcome unknown.
+            Flush();
+            Commit(write);
+        }
+        finally
+        {
+            Unlocked();
+        }
+    }
+
+    private void Commit(bool write)
+    {
+        try
+        {
             Command("COMMIT").ExecuteNonQuery();
             _inTransaction = false;
             if (write)
@@ -161,10 +237,6 @@ internal sealed partial class PostgresSession : ISqlSession
             _uncertainCommit = ex;
             throw;
         }
-        finally
-        {
-            Unlocked();
-        }
     }
 
     /// <inheritdoc />
@@ -173,6 +245,7 @@ internal sealed partial class PostgresSession : ISqlSession
         try
         {
             Undos++;
+            _pending.Clear();
             if (_inTransaction)
             {
                 _inTransaction = false;
@@ -192,24 +265,16 @@ internal sealed partial class PostgresSession : ISqlSession
     public void SetSavepoint() => Command("SAVEPOINT op").ExecuteNonQuery();
 
     /// <inheritdoc />
-    public void RollbackToSavepoint()
-    {
-        Undos++;
-        Command("ROLLBACK TO SAVEPOINT op").ExecuteNonQuery();
-    }
+    public void RollbackToSavepoint() => RollbackTo("op");
 
     /// <inheritdoc />
     public void BeginItem() => Command("SAVEPOINT item").ExecuteNonQuery();
 
     /// <inheritdoc />
-    public void RollbackItem()
-    {
-        Undos++;
-        Command("ROLLBACK TO SAVEPOINT item").ExecuteNonQuery();
-    }
+    public void RollbackItem() => RollbackTo("item");
 
     /// <inheritdoc />
-    public void ReleaseItem() => Command("RELEASE SAVEPOINT item").ExecuteNonQuery();
+    public void ReleaseItem() => _pending.Add(new NpgsqlBatchCommand("RELEASE SAVEPOINT item"));
 
     /// <inheritdoc />
     public void CheckUnlockedRead()
@@ -272,6 +337,11 @@ internal sealed partial class PostgresSession : ISqlSession
     public void Dispose()
     {
         DropCommands();
+        foreach (var command in _deferrable.Values)
+        {
+            command.Dispose();
+        }
+
         _connection.Dispose();
     }
 
@@ -336,6 +406,7 @@ internal sealed partial class PostgresSession : ISqlSession
     private void Drop()
     {
         _inTransaction = false;
+        _pending.Clear();
         try
         {
             _connection.Close();
@@ -377,6 +448,7 @@ internal sealed partial class PostgresSession : ISqlSession
         _connection.Dispose();
         _connection = new NpgsqlConnection(_connectionString);
         _inTransaction = false;
+        _pending.Clear();
         Connect();
     }
 

@@ -21,9 +21,24 @@ internal interface ISqlSession : ILedgerConnection
     /// <summary>The number of the last write transaction that committed.</summary>
     long CommittedWrite { get; }
 
-    /// <summary>A prepared command for constant SQL text, reused across calls (parameters keep their last values).</summary>
+    /// <summary>
+    /// A prepared command for constant SQL text, reused across calls (parameters keep their last values), to run now:
+    /// whatever was deferred goes to the server first.
+    /// </summary>
     DbCommand Command(string sql);
 
     /// <summary>Inside a write transaction: true when nobody but this connection has written since its last commit.</summary>
     bool UnchangedSinceLastCommit();
+
+    /// <summary>
+    /// Inside a write transaction: runs a bound command whose outcome nothing waits for (an insert, an upsert that
+    /// returns nothing), now or — on PostgreSQL — together with the others deferred, in one round trip just before the
+    /// next statement that must answer or the COMMIT. Its failure, never a business outcome, fails the write then.
+    /// </summary>
+    /// <param name="command">A command from <see cref="Later"/>, bound; its parameters may be bound again at once.</param>
+    void Defer(DbCommand command);
+
+    /// <summary>A prepared command for constant SQL text, to bind and give to <see cref="Defer"/>.</summary>
+    /// <remarks><see cref="Command"/> first sends what is deferred (the caller will wait for its answer); this does not.</remarks>
+    DbCommand Later(string sql);
 }

@@ -57,9 +57,9 @@ internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usag
     public TxRow Append(TxDraft draft, long nowMs, int monthKey)
     {
         var postings = Posting.Balanced(draft.Postings);
-        var balanceAfter = Apply(postings, draft.Account, nowMs);
-
+        // The tail first: on PostgreSQL the balances' upserts then wait, with the row's inserts, for one round trip.
         var (seq, previous) = Tail();
+        var balanceAfter = Apply(postings, draft.Account, nowMs);
 
         balanceAfter ??= draft.Balance ?? (long)db.Command(BalanceSql).With("$id", draft.Account).ExecuteScalar()!;
         var row = new TxRow(
@@ -80,7 +80,7 @@ internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usag
             draft.Details);
         var hash = ChainHash.Compute(previous, row, postings);
 
-        db.Command(InsertTxSql)
+        db.Later(InsertTxSql)
             .With("$seq", row.Seq)
             .With("$id", row.Id)
             .With("$created", row.CreatedMs)
@@ -97,7 +97,7 @@ internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usag
             .With("$ref", row.Ref)
             .With("$details", row.Details)
             .With("$hash", hash)
-            .ExecuteNonQuery();
+            .DeferIn(db);
 
         InsertPostings(seq, postings);
         if (row.Kind is "charge" or "spend")
@@ -137,12 +137,12 @@ internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usag
                     continue; // its reservation's row is its balance
                 }
 
-                db.Command(OtherSql)
+                db.Later(OtherSql)
                     .With("$id", posting.Account)
                     .With("$amount", posting.Amount)
                     .With("$kind", kind.ToString().ToLowerInvariant())
                     .With("$now", nowMs)
-                    .ExecuteNonQuery();
+                    .DeferIn(db);
                 continue;
             }
 
@@ -181,7 +181,7 @@ internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usag
         for (var start = 0; start < postings.Count; start += MaxBatch)
         {
             var count = Math.Min(MaxBatch, postings.Count - start);
-            var command = db.Command(InsertPostingsSql[count]).With("$seq", seq);
+            var command = db.Later(InsertPostingsSql[count]).With("$seq", seq);
             for (var i = 0; i < count; i++)
             {
                 var posting = postings[start + i];
@@ -189,7 +189,7 @@ internal sealed class Journal(ISqlSession db, IIdGenerator ids, IUsageStore usag
                 command.With(names[0], posting.Account).With(names[1], posting.Bucket).With(names[2], posting.Amount);
             }
 
-            command.With("$idx", (long)start).ExecuteNonQuery();
+            command.With("$idx", (long)start).DeferIn(db);
         }
     }
 

@@ -31,6 +31,9 @@ internal static class SqlCommandExtensions
         return command;
     }
 
+    /// <summary>Hands a bound command from <see cref="ISqlSession.Later"/> to <see cref="ISqlSession.Defer"/>.</summary>
+    internal static void DeferIn(this DbCommand command, ISqlSession db) => db.Defer(command);
+
     internal static string? GetStringOrNull(this DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

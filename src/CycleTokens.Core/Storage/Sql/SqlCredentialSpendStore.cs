@@ -33,7 +33,7 @@ internal sealed class SqlCredentialSpendStore(ISqlSession db) : ICredentialSpend
         db.Command(TotalSql).With("$credential", credential).With("$day", day).ExecuteScalar() as long? ?? 0;
 
     public void RememberHold(string holdId, string credential, long day, long amount) =>
-        db.Command(RememberSql).With("$id", holdId).With("$credential", credential).With("$day", day).With("$amount", amount).ExecuteNonQuery();
+        db.Later(RememberSql).With("$id", holdId).With("$credential", credential).With("$day", day).With("$amount", amount).DeferIn(db);
 
     public void SettleHold(string holdId, long returned)
     {
@@ -53,7 +53,7 @@ internal sealed class SqlCredentialSpendStore(ISqlSession db) : ICredentialSpend
         var back = Math.Min(returned, counted);
         if (back > 0)
         {
-            db.Command(GiveBackSql).With("$credential", credential).With("$day", day).With("$amount", back).ExecuteNonQuery();
+            db.Later(GiveBackSql).With("$credential", credential).With("$day", day).With("$amount", back).DeferIn(db);
         }
     }
 

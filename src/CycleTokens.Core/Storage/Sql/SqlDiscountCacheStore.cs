@@ -20,7 +20,7 @@ internal sealed class SqlDiscountCacheStore(ISqlSession db) : IDiscountCacheStor
         db.Command(LookupSql).With("$account", account).With("$operation", key.Operation).With("$hash", key.ParamsHash).ExecuteScalar() as long?;
 
     public void RecordCharge(string account, CacheKey key, long nowMs) =>
-        db.Command(UpsertSql).With("$account", account).With("$operation", key.Operation).With("$hash", key.ParamsHash).With("$now", nowMs).ExecuteNonQuery();
+        db.Later(UpsertSql).With("$account", account).With("$operation", key.Operation).With("$hash", key.ParamsHash).With("$now", nowMs).DeferIn(db);
 
     public long CountSince(string account, long sinceMs) =>
         (long)db.Command(CountSinceSql).With("$account", account).With("$since", sinceMs).ExecuteScalar()!;

@@ -35,7 +35,7 @@ internal sealed class SqlEscrowStore(ISqlSession db) : IEscrowStore
     private const string HeldTotalSql = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM escrows WHERE account = $account AND status = 'held'";
 
     public void Insert(NewEscrow escrow) =>
-        db.Command(InsertSql)
+        db.Later(InsertSql)
             .With("$id", escrow.Id)
             .With("$account", escrow.Account)
             .With("$amount", escrow.Amount)
@@ -48,7 +48,7 @@ internal sealed class SqlEscrowStore(ISqlSession db) : IEscrowStore
             .With("$metadata", escrow.Metadata)
             .With("$now", escrow.CreatedMs)
             .With("$expires", escrow.ExpiresMs)
-            .ExecuteNonQuery();
+            .DeferIn(db);
 
     public Escrow? Load(string id)
     {
@@ -85,9 +85,9 @@ internal sealed class SqlEscrowStore(ISqlSession db) : IEscrowStore
 
     public List<string> HeldIds(string account) => Ids(db.Command(HeldIdsSql).With("$account", account));
 
-    public void Release(string id, long nowMs) => db.Command(ReleaseSql).With("$id", id).With("$now", nowMs).ExecuteNonQuery();
+    public void Release(string id, long nowMs) => db.Later(ReleaseSql).With("$id", id).With("$now", nowMs).DeferIn(db);
 
-    public void Cancel(string id, long nowMs) => db.Command(CancelSql).With("$id", id).With("$now", nowMs).ExecuteNonQuery();
+    public void Cancel(string id, long nowMs) => db.Later(CancelSql).With("$id", id).With("$now", nowMs).DeferIn(db);
 
     public long HeldTotal(string account) => (long)db.Command(HeldTotalSql).With("$account", account).ExecuteScalar()!;
 

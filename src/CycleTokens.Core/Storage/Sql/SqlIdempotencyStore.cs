@@ -19,13 +19,13 @@ internal sealed class SqlIdempotencyStore(ISqlSession db) : IIdempotencyStore
     }
 
     public void Store(string account, string key, string fingerprint, string outcome, long nowMs) =>
-        db.Command(StoreSql)
+        db.Later(StoreSql)
             .With("$account", account)
             .With("$key", key)
             .With("$fingerprint", fingerprint)
             .With("$outcome", outcome)
             .With("$now", nowMs)
-            .ExecuteNonQuery();
+            .DeferIn(db);
 
     public void Prune(string account, long beforeMs) =>
         db.Command(PruneSql).With("$account", account).With("$before", beforeMs).ExecuteNonQuery();

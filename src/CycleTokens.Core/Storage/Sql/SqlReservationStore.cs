@@ -74,7 +74,7 @@ internal sealed class SqlReservationStore(ISqlSession db) : IReservationStore
     public void Insert(NewReservation reservation)
     {
         var quote = reservation.Quote;
-        db.Command(InsertSql)
+        db.Later(InsertSql)
             .With("$id", reservation.Id)
             .With("$account", reservation.Account)
             .With("$operation", reservation.Operation)
@@ -95,7 +95,7 @@ internal sealed class SqlReservationStore(ISqlSession db) : IReservationStore
             .With("$now", reservation.CreatedMs)
             .With("$expires", reservation.ExpiresMs)
             .With("$budget_hold", reservation.BudgetHold ? 1L : 0L)
-            .ExecuteNonQuery();
+            .DeferIn(db);
     }
 
     public StoredReservation? Load(string id)
@@ -133,7 +133,7 @@ internal sealed class SqlReservationStore(ISqlSession db) : IReservationStore
     public List<string> DueAccounts(long nowMs, int limit) => Strings(db.Command(DueAccountsSql).With("$now", nowMs).With("$limit", (long)limit));
 
     public void End(string id, ReservationEnd end) =>
-        db.Command(EndSql)
+        db.Later(EndSql)
             .With("$id", id)
             .With("$status", StatusName(end.Status))
             .With("$now", end.EndedMs)
@@ -142,7 +142,7 @@ internal sealed class SqlReservationStore(ISqlSession db) : IReservationStore
             .With("$released", end.Released)
             .With("$expired", end.Expired)
             .With("$tx", end.TransactionId)
-            .ExecuteNonQuery();
+            .DeferIn(db);
 
     public long HeldTotal(string account) => (long)db.Command(HeldTotalSql).With("$account", account).ExecuteScalar()!;
 

@@ -40,13 +40,13 @@ internal sealed class UsageMonths(ISqlSession db, MonthCalendar months) : IUsage
 
     /// <inheritdoc />
     public void Add(string account, long createdMs, string operation, long count, long tokens) =>
-        db.Command(AddSql)
+        db.Later(AddSql)
             .With("$account", account)
             .With("$month", months.KeyOf(DateTimeOffset.FromUnixTimeMilliseconds(createdMs)))
             .With("$operation", operation)
             .With("$count", count)
             .With("$tokens", tokens)
-            .ExecuteNonQuery();
+            .DeferIn(db);
 
     /// <inheritdoc />
     public void Clear(string account) => db.Command(ClearSql).With("$account", account).ExecuteNonQuery();

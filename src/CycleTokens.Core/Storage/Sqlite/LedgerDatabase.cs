@@ -277,6 +277,13 @@ internal sealed class LedgerDatabase : ISqlSession, IOnlineBackup
     /// <inheritdoc />
     DbCommand ISqlSession.Command(string sql) => Command(sql);
 
+    /// <inheritdoc />
+    /// <remarks>A statement on SQLite is a call into the library, not a round trip: it runs now.</remarks>
+    public void Defer(DbCommand command) => command.ExecuteNonQuery();
+
+    /// <inheritdoc />
+    DbCommand ISqlSession.Later(string sql) => Command(sql);
+
     /// <summary>
     /// What <c>PRAGMA integrity_check</c> finds (at most 100 findings; empty when sound). It reads every page, so it
     /// finds damage to indexes and tables that the journal scan never touches.
