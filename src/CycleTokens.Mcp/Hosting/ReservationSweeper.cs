@@ -1,5 +1,4 @@
 using CycleTokens.Core;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace CycleTokens.Mcp.Hosting;
@@ -10,34 +9,17 @@ namespace CycleTokens.Mcp.Hosting;
 /// what is due, which costs one read when nothing is. Every server sharing a file sweeps; the engine expires each
 /// reservation once under the write lock, so they never double an expiry.
 /// </summary>
-internal sealed partial class ReservationSweeper(TokenLedger ledger, TimeProvider time, ILogger<ReservationSweeper> logger) : BackgroundService
+internal sealed partial class ReservationSweeper(TokenLedger ledger, TimeProvider time, ILogger<ReservationSweeper> logger) : PeriodicWork(time)
 {
     /// <summary>How often it looks: a reservation is expired at most this long (plus the sweep itself) after its expiry.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(20);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await ledger.ExpireDueReservationsAsync(cancellationToken: stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // A busy or unreadable file now is no reason to stop: the next tick tries again, and touches still expire.
-                    LogSweepFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override TimeSpan Period => Interval;
+
+    protected override Task TickAsync(CancellationToken cancellationToken) => ledger.ExpireDueReservationsAsync(cancellationToken: cancellationToken);
+
+    // A busy or unreadable file now is no reason to stop: the next tick tries again, and touches still expire.
+    protected override void Failed(Exception exception) => LogSweepFailed(logger, exception);
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Expiring due reservations failed; trying again at the next tick")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

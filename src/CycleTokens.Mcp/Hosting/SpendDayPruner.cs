@@ -1,5 +1,4 @@
 using CycleTokens.Core;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace CycleTokens.Mcp.Hosting;
@@ -9,38 +8,23 @@ namespace CycleTokens.Mcp.Hosting;
 /// clock it asks the engine to delete the days before yesterday, which costs one read when there are none. Every server
 /// sharing a ledger prunes; deleting what another already deleted deletes nothing.
 /// </summary>
-internal sealed partial class SpendDayPruner(TokenLedger ledger, TimeProvider time, ILogger<SpendDayPruner> logger) : BackgroundService
+internal sealed partial class SpendDayPruner(TokenLedger ledger, TimeProvider time, ILogger<SpendDayPruner> logger) : PeriodicWork(time)
 {
     /// <summary>How often it looks.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period => Interval;
+
+    protected override async Task TickAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
-        try
+        var pruned = await ledger.PruneSpendDaysAsync(cancellationToken);
+        if (pruned > 0)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    var pruned = await ledger.PruneSpendDaysAsync(stoppingToken);
-                    if (pruned > 0)
-                    {
-                        LogPruned(logger, pruned);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // A busy or unreachable ledger now is no reason to stop: the next tick tries again.
-                    LogPruneFailed(logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
+            LogPruned(logger, pruned);
         }
     }
+
+    protected override void Failed(Exception exception) => LogPruneFailed(logger, exception);
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Deleted {Count} daily spend totals of days before yesterday")]
     private static partial void LogPruned(ILogger logger, int count);
