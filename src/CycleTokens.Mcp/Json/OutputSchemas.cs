@@ -90,5 +90,7 @@ internal static partial class OutputSchemas
         ("credential", Str), ("max_per_call", IntOrNull), ("max_per_day", IntOrNull), ("confirm_above", IntOrNull), ("day", Str),
         ("used_today", Int), ("left_today", IntOrNull), ("resets_at", Str));
 
+    public static JsonObject LowBalance() => Output(("account", Str), ("threshold", Int), ("custom", Bool), ("tier_default", Int));
+
     public static JsonObject Cleared() => Output(("account", Str), ("cleared", Bool), ("cleared_tokens", Int), ("cancelled_escrows", Int), ("balance", Int));
 }

@@ -32,6 +32,20 @@ internal static class OperatorTools
             async c => ResultJson.TierChange(await c.Ledger.SetTierAsync(c.Account, TierNames.Parse(c.Args.String("tier")), c.CancellationToken)))
         { OperatorOnly = true },
 
+        new("get_low_balance_threshold", "Low-balance threshold",
+            "A user's low-balance threshold: below it, a debit raises the low-balance event (once per crossing). custom says whether it is the account's own or the tier's default (10% of the monthly allowance).",
+            [Text("account", AccountText, required: true)],
+            OutputSchemas.LowBalance(), ToolHints.Read,
+            async c => ResultJson.LowBalance(await c.Ledger.GetLowBalanceAsync(c.Account, c.CancellationToken)))
+        { OperatorOnly = true },
+
+        new("set_low_balance_threshold", "Set the low-balance threshold",
+            "Sets a user's own low-balance threshold; omit threshold to go back to the tier's default (10% of the monthly allowance). The next debit that takes the balance below it raises the low-balance event. Setting the same value again changes nothing.",
+            [Text("account", AccountText, required: true), Whole("threshold", "Tokens, 0-1000000000000; omitted: the tier's default.", 0, 1_000_000_000_000)],
+            OutputSchemas.LowBalance(), new ToolHints(ReadOnly: false, Destructive: false, Idempotent: true),
+            async c => ResultJson.LowBalance(await c.Ledger.SetLowBalanceThresholdAsync(c.Account, c.Args.Long("threshold"), c.CancellationToken)))
+        { OperatorOnly = true },
+
         new("complete_purchase", "Complete a purchase",
             "Marks a pending purchase paid and credits its tokens to the buyer's purchased part, exactly once; completing again credits nothing.",
             [Text("purchase_id", "The purchase id.", required: true)],

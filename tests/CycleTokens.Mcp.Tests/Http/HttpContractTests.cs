@@ -77,6 +77,8 @@ public sealed class HttpContractTests
 
         await Call("grant_tokens", """{"account":"bob","amount":500,"idempotency_key":"g1"}""");
         await Call("set_tier", """{"account":"bob","tier":"PRO"}""");
+        await Call("set_low_balance_threshold", """{"account":"bob","threshold":250}""");
+        await Call("get_low_balance_threshold", """{"account":"bob"}""");
         await Call("complete_purchase", $$"""{"purchase_id":"{{purchase}}"}""");
         await Call("refund_transaction", $$"""{"transaction_id":"{{charge}}","reason":"failed export"}""");
         await Call("list_accounts", "{}");
@@ -85,6 +87,7 @@ public sealed class HttpContractTests
 
         AssertContractFields(Contract.OperatorTools, results);
         Assert.True(results["verify_ledger"].GetProperty("ok").GetBoolean());
+        Assert.Equal((250L, true), (results["get_low_balance_threshold"].Long("threshold"), results["get_low_balance_threshold"].GetProperty("custom").GetBoolean()));
     }
 
     [Theory]

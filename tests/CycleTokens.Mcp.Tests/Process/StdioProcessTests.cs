@@ -21,7 +21,7 @@ public sealed class StdioProcessTests
     ];
 
     private static readonly string[] OperatorTools =
-        ["clear_account_data", "complete_purchase", "grant_tokens", "list_accounts", "refund_transaction", "set_tier", "verify_ledger"];
+        ["clear_account_data", "complete_purchase", "get_low_balance_threshold", "grant_tokens", "list_accounts", "refund_transaction", "set_low_balance_threshold", "set_tier", "verify_ledger"];
 
     private const string Initialize =
         """{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw-test","version":"1.0"}}""";

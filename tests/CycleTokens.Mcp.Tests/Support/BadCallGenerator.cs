@@ -103,6 +103,8 @@ internal sealed class BadCallGenerator
         "get_purchase" or "complete_purchase" => new() { ["purchase_id"] = Json(fixtures.PurchaseId) },
         "grant_tokens" => new() { ["account"] = Json(account), ["amount"] = "5" },
         "set_tier" => new() { ["account"] = Json(account), ["tier"] = "\"PRO\"" },
+        "get_low_balance_threshold" => new() { ["account"] = Json(account) },
+        "set_low_balance_threshold" => new() { ["account"] = Json(account), ["threshold"] = "50" },
         "refund_transaction" => new() { ["transaction_id"] = Json(fixtures.TransactionId), ["reason"] = "\"test\"" },
         "clear_account_data" => new() { ["account"] = Json(account), ["confirm"] = Json("clear " + account) },
         _ => [],

@@ -52,6 +52,9 @@ internal static class Contract
     [
         new("grant_tokens", ["account", "amount"], ["source", "metadata", "idempotency_key"], ["transaction_id", "account", "amount", "balance_after", "replayed"], ReadOnly: false),
         new("set_tier", ["account", "tier"], [], ["account", "old_tier", "tier", "monthly_allowance", "balance"], ReadOnly: false),
+        // agent-billing spec §4: the threshold operators configure per account.
+        new("get_low_balance_threshold", ["account"], [], ["account", "threshold", "custom", "tier_default"], ReadOnly: true),
+        new("set_low_balance_threshold", ["account"], ["threshold"], ["account", "threshold", "custom", "tier_default"], ReadOnly: false),
         new("complete_purchase", ["purchase_id"], [], [.. Purchase, "balance_after"], ReadOnly: false),
         new("refund_transaction", ["transaction_id", "reason"], ["idempotency_key"], ["refund_transaction_id", "refunded", "balance_after"], ReadOnly: false),
         new("list_accounts", [], ["kind", "limit", "cursor"], ["accounts", "next_cursor"], ReadOnly: true),

@@ -1,3 +1,4 @@
+using CycleTokens.Core.Events;
 using System.Text.Json;
 using CycleTokens.Mcp.Tests.Support;
 
@@ -67,6 +68,38 @@ public sealed class OperatorToolTests
         Assert.Equal("PRO", bob.Str("tier"));
         Assert.Equal(300, bob.Long("purchased_balance"));
         Assert.Equal("tier must be one of FREE, PRO, ENTERPRISE (got \"GOLD\")", await server.CallErrorAsync("set_tier", """{"account":"bob","tier":"GOLD"}"""));
+    }
+
+    [Fact]
+    public async Task LowBalanceThreshold_IsReadSetAndResetPerAccount_AndADebitBelowItRaisesTheEvent()
+    {
+        await using var server = await McpTestServer.StartAsync(operatorMode: true);
+        await server.CallOkAsync("grant_tokens", """{"account":"bob","amount":100}""");
+        var alerts = new List<LedgerEvent>();
+        server.Ledger.EventRaised += (_, e) =>
+        {
+            if (e.Name == LedgerEventNames.LowBalance)
+            {
+                lock (alerts)
+                {
+                    alerts.Add(e);
+                }
+            }
+        };
+
+        var initial = await server.CallContractAsync("get_low_balance_threshold", """{"account":"bob"}""");
+        var set = await server.CallContractAsync("set_low_balance_threshold", """{"account":"bob","threshold":1050}""");
+        await server.CallOkAsync("spend_tokens", """{"account":"bob","amount":100,"operation":"custom.render"}""");
+        var reset = await server.CallContractAsync("set_low_balance_threshold", """{"account":"bob"}""");
+
+        Assert.Equal(("bob", 100L, false, 100L), (initial.Str("account"), initial.Long("threshold"), initial.GetProperty("custom").GetBoolean(), initial.Long("tier_default")));
+        Assert.Equal((1050L, true), (set.Long("threshold"), set.GetProperty("custom").GetBoolean()));
+        Assert.Equal(1000L, Assert.Single(alerts).Data["balance"]);
+        Assert.Equal(1050L, alerts[0].Data["threshold"]);
+        Assert.Equal((100L, false), (reset.Long("threshold"), reset.GetProperty("custom").GetBoolean()));
+        Assert.Equal(
+            "threshold must be a whole number from 0 to 1000000000000 (got -1)",
+            await server.CallErrorAsync("set_low_balance_threshold", """{"account":"bob","threshold":-1}"""));
     }
 
     [Fact]
