@@ -13,6 +13,9 @@ namespace CycleTokens.Mcp.Cli;
 /// <summary><c>cycletokens serve</c> (also the default): the stdio MCP server.</summary>
 internal static class ServeCommand
 {
+    // The settings that choose a stdio session's account and role; over HTTP each request's credential does.
+    private static readonly string[] StdioOnly = ["Account", "Operator"];
+
     public static readonly Option<string?> Db = new("--db") { Description = "The ledger: a SQLite file (default: ledger.db under the user's data directory) or a PostgreSQL database as postgresql://user@host:port/database (env CYCLETOKENS_DB).", Recursive = true };
     public static readonly Option<string?> Account = new("--account") { Description = "The user account this agent session bills (default: local; env CYCLETOKENS_ACCOUNT)." };
     public static readonly Option<bool?> Operator = new("--operator") { Description = "Operator mode: adds the operator tools and an account argument on every tool (env CYCLETOKENS_OPERATOR)." };
@@ -123,9 +126,11 @@ internal static class ServeCommand
             // The server always signs receipts: the key file is created on first start.
             options = settings.ToSigningLedgerOptions();
             Core.Accounts.AccountNames.ValidateUser(settings.Account);
-            if (settings.Http is not null && (settings.Sources.ContainsKey("Account") || settings.Sources.ContainsKey("Operator")))
+            if (settings.Http is not null && StdioOnly.Where(settings.Sources.ContainsKey).Select(settings.Named).ToList() is [_, ..] given)
             {
-                throw new SettingsException($"{settings.Named("Account")} and {settings.Named("Operator")} do not apply with {settings.Named("Http")}: each request's API key decides its account and role");
+                // Name only what was given: "--account does not apply", not a setting the operator never wrote.
+                throw new SettingsException(
+                    $"{string.Join(" and ", given)} {(given.Count == 1 ? "does" : "do")} not apply with {settings.Named("Http")}: each request's API key decides its account and role");
             }
 
             if (settings.Http is null && ServerSettings.HttpOnly.FirstOrDefault(settings.Sources.ContainsKey) is { } httpOnly)

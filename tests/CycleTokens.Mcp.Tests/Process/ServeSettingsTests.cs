@@ -54,6 +54,8 @@ public sealed class ServeSettingsTests
     [InlineData("--max-per-call must be a whole number of tokens from 0 to 1000000000000 (got '1.5')", "--max-per-call", "1.5")]
     [InlineData("--max-per-day must be a whole number of tokens from 0 to 1000000000000 (got '1000000000001')", "--max-per-day", "1000000000001")]
     [InlineData("--confirm-above applies over HTTP only to JWT credentials (give --jwt-authority and --jwt-audience); an API key carries its own budget: cycletokens keys update KEY_ID --confirm-above N", "--http", "http://127.0.0.1:1", "--confirm-above", "100")]
+    [InlineData("--account does not apply with --http: each request's API key decides its account and role", "--http", "http://127.0.0.1:1", "--account", "alice")]
+    [InlineData("--account and --operator do not apply with --http: each request's API key decides its account and role", "--http", "http://127.0.0.1:1", "--account", "alice", "--operator")]
     public async Task BadFlag_ExitsTwo_NamingIt(string expected, params string[] args)
     {
         using var folder = new TempFolder();
